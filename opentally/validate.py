@@ -1,0 +1,433 @@
+"""Stage 2, validate: check loaded packages and return a report of every issue found.
+
+Two kinds of check run on each package:
+
+* the project's own rules, which frictionless does not check: descriptor metadata a public site
+  needs, paths that stay inside the package and never reach the network, and provenance quotes
+  that really are in their source document;
+* frictionless itself, on the descriptor and on every row, run only on resources whose paths the
+  first kind found safe, so that frictionless never reads outside the package or from another host.
+
+Nothing here raises for bad input: each problem is an ``Issue`` and the caller decides how to fail.
+"""
+
+from __future__ import annotations
+
+import copy
+import difflib
+import hashlib
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlparse
+
+from frictionless import FrictionlessException, Package
+
+from . import messages
+from .issues import Issue, error, warning
+from .load import LoadedPackage, display_path
+
+# Profiles that frictionless ships: naming them needs no network. Any other URL is refused.
+_OFFICIAL_PROFILE = re.compile(
+    r"^https://(datapackage\.org|specs\.frictionlessdata\.io)/profiles/[\w.\-/]+\.json$")
+_QUOTE_FIELD = re.compile(r"^(quote|\w+_quote)$")
+
+
+@dataclass(frozen=True)
+class PackageReport:
+    name: str
+    path: str
+    resources: int
+    rows: int
+    issues: tuple[Issue, ...]
+
+    @property
+    def errors(self) -> int:
+        return sum(1 for i in self.issues if i.is_error)
+
+    @property
+    def warnings(self) -> int:
+        return len(self.issues) - self.errors
+
+    @property
+    def valid(self) -> bool:
+        return self.errors == 0
+
+
+@dataclass(frozen=True)
+class Report:
+    packages: tuple[PackageReport, ...]
+    strict: bool = False
+
+    @property
+    def issues(self) -> tuple[Issue, ...]:
+        return tuple(i for p in self.packages for i in p.issues)
+
+    @property
+    def errors(self) -> int:
+        return sum(p.errors for p in self.packages)
+
+    @property
+    def warnings(self) -> int:
+        return sum(p.warnings for p in self.packages)
+
+    @property
+    def resources(self) -> int:
+        return sum(p.resources for p in self.packages)
+
+    @property
+    def rows(self) -> int:
+        return sum(p.rows for p in self.packages)
+
+    @property
+    def valid(self) -> bool:
+        return bool(self.packages) and self.errors == 0
+
+
+def validate_packages(packages: list[LoadedPackage], strict: bool = False) -> Report:
+    """Check every package; with ``strict`` every warning counts as an error."""
+    reports = []
+    for package in packages:
+        report = _validate_package(package)
+        if strict:
+            report = PackageReport(report.name, report.path, report.resources, report.rows,
+                                   tuple(i.as_error() for i in report.issues))
+        reports.append(report)
+    return Report(tuple(reports), strict)
+
+
+def _validate_package(loaded: LoadedPackage) -> PackageReport:
+    shown = display_path(loaded.directory)
+    if loaded.descriptor is None:
+        return PackageReport(loaded.name, shown, 0, 0, loaded.issues)
+    descriptor = loaded.descriptor
+    where = display_path(loaded.descriptor_path)
+    issues: list[Issue] = []
+    issues += _check_metadata(descriptor, where)
+    issues += _check_names(descriptor, where)
+    unsafe, path_issues = _check_paths(loaded)
+    issues += path_issues
+    resources = descriptor.get("resources") if isinstance(descriptor.get("resources"), list) else []
+    rows, package, data_issues = _run_frictionless(loaded, unsafe)
+    issues += data_issues
+    if package is not None:
+        issues += _check_ids(loaded, package)
+        issues += _check_provenance(loaded, package)
+    return PackageReport(loaded.name, shown, len(resources), rows, tuple(_sorted(issues)))
+
+
+def _sorted(issues: list[Issue]) -> list[Issue]:
+    # Descriptor issues first: a broken descriptor often explains the errors in the data files.
+    return sorted(issues, key=lambda i: (not i.path.endswith("datapackage.json"), i.path, i.row or 0,
+                                         i.field or "", i.code, i.message))
+
+
+# --- descriptor metadata -------------------------------------------------------------------------
+
+def _check_metadata(descriptor: dict, where: str) -> list[Issue]:
+    issues = []
+    if not _text(descriptor.get("title")):
+        issues.append(error("missing-title", where, "the package has no title",
+                            'add "title": a short name for the public, e.g. "Operation Nexus figures, 2012 to 2013"',
+                            field="title"))
+    licenses = descriptor.get("licenses")
+    if not (isinstance(licenses, list) and licenses) and not _text(descriptor.get("license")):
+        issues.append(error("missing-licence", where, "the package has no licence, so nobody may legally re-use it",
+                            'add "licenses": [{"name": "OGL-UK-3.0", "title": "Open Government Licence v3.0", '
+                            '"path": "https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/"}] '
+                            "or the licence the publisher chose", field="licenses"))
+    if not (_text(descriptor.get("description")) or _text(descriptor.get("readme"))):
+        issues.append(warning("missing-description", where,
+                              "the package has no description, so its page cannot tell the public what the data is",
+                              'add "description": a few sentences in plain words (Markdown is allowed)',
+                              field="description"))
+    sources = descriptor.get("sources")
+    if not (isinstance(sources, list) and sources):
+        issues.append(warning("missing-sources", where, "the package names no sources, so readers cannot check the figures",
+                              'add "sources": [{"title": "...", "path": "..."}] naming where the data comes from',
+                              field="sources"))
+    return issues
+
+
+def _text(value) -> bool:
+    return isinstance(value, str) and bool(value.strip())
+
+
+def _check_names(descriptor: dict, where: str) -> list[Issue]:
+    """Resource and view names are how pages and commentary refer to them: each must be unique."""
+    issues = []
+    for key in ("resources", "views"):
+        seen: dict[str, int] = {}
+        items = descriptor.get(key)
+        for index, item in enumerate(items if isinstance(items, list) else []):
+            name = item.get("name") if isinstance(item, dict) else None
+            if not isinstance(name, str):
+                continue
+            if name in seen:
+                issues.append(error("duplicate-name", where,
+                                    f'{key[:-1]} name "{name}" is used again (first at {key}[{seen[name]}])',
+                                    f"give each {key[:-1]} its own name", field=f"/{key}/{index}/name"))
+            else:
+                seen[name] = index
+    return issues
+
+
+# --- paths ---------------------------------------------------------------------------------------
+
+def _check_paths(loaded: LoadedPackage) -> tuple[set[int], list[Issue]]:
+    """Refuse every path that leaves the package or names another host, before anything reads it.
+
+    Returns the indexes of resources that must not be read, and the issues found.
+    """
+    descriptor = loaded.descriptor or {}
+    where = display_path(loaded.descriptor_path)
+    issues: list[Issue] = []
+    for key in ("profile", "$schema"):
+        issues += _check_profile(descriptor.get(key), where, f"/{key}")
+    unsafe: set[int] = set()
+    resources = descriptor.get("resources")
+    for index, resource in enumerate(resources if isinstance(resources, list) else []):
+        if not isinstance(resource, dict):
+            continue
+        found: list[Issue] = []
+        for key in ("profile", "$schema"):
+            found += _check_profile(resource.get(key), where, f"/resources/{index}/{key}")
+        paths = resource.get("path")
+        for n, path in enumerate(paths if isinstance(paths, list) else [paths]):
+            pointer = f"/resources/{index}/path" + (f"/{n}" if isinstance(paths, list) else "")
+            if isinstance(path, str):
+                found += _check_local_path(loaded.directory, path, where, pointer, "data", must_exist=True)
+        for key in ("schema", "dialect"):
+            if isinstance(resource.get(key), str):
+                found += _check_local_path(loaded.directory, resource[key], where,
+                                           f"/resources/{index}/{key}", key, must_exist=True)
+        if isinstance(resource.get("schema"), dict):
+            found += _check_profile(resource["schema"].get("$schema"), where, f"/resources/{index}/schema/$schema")
+        if any(i.is_error for i in found):
+            unsafe.add(index)
+        issues += found
+    return unsafe, issues
+
+
+def _check_profile(value, where: str, pointer: str) -> list[Issue]:
+    if isinstance(value, str) and _is_url(value) and not _OFFICIAL_PROFILE.match(value):
+        return [error("remote-path", where, f'{pointer} points at another host: "{value}"',
+                      "the build never reaches the network: use a named profile such as "
+                      '"tabular-data-package", or leave the property out', field=pointer)]
+    return []
+
+
+def _is_url(value: str) -> bool:
+    scheme = urlparse(value).scheme
+    return len(scheme) > 1  # one letter is a Windows drive, not a scheme
+
+
+def _check_local_path(directory: Path, path: str, where: str, pointer: str, what: str,
+                      must_exist: bool) -> list[Issue]:
+    """One path from a descriptor: relative, inside the package, no link out, present on disk."""
+    def refuse(code: str, message: str, hint: str) -> list[Issue]:
+        return [error(code, where, f'{pointer}: {message}: "{path}"', hint, field=pointer)]
+
+    if _is_url(path):
+        return refuse("remote-path", f"the {what} file is on another host",
+                      "the build never reaches the network: copy the file into the package and give its "
+                      "path relative to datapackage.json")
+    if path.startswith(("/", "\\", "~")) or re.match(r"^[A-Za-z]:", path):
+        return refuse("unsafe-path", f"the {what} path is absolute",
+                      "give the path relative to datapackage.json, e.g. data/table.csv")
+    if ".." in re.split(r"[/\\]", path):
+        return refuse("unsafe-path", f'the {what} path leaves the package with ".."',
+                      "keep every file of a package inside its folder and give its path relative to datapackage.json")
+    target = directory / path
+    root = directory.resolve()
+    if not target.resolve().is_relative_to(root):
+        # Say nothing of what the link leads to, nor of that file's content.
+        return refuse("unsafe-path", f"the {what} path is a link that leads out of the package",
+                      "replace the link with a copy of the file inside the package folder")
+    if must_exist and not target.is_file():
+        return refuse("missing-file", f"the {what} file does not exist",
+                      f"add the file at {display_path(target)}, or correct the path (paths are case-sensitive)")
+    return []
+
+
+# --- frictionless ----------------------------------------------------------------------------------
+
+def _run_frictionless(loaded: LoadedPackage, unsafe: set[int]) -> tuple[int, Package | None, list[Issue]]:
+    """Validate the descriptor and every safe resource's rows with frictionless."""
+    descriptor = copy.deepcopy(loaded.descriptor or {})
+    where = display_path(loaded.descriptor_path)
+    resources = descriptor.get("resources")
+    if isinstance(resources, list):
+        descriptor["resources"] = [r for i, r in enumerate(resources) if i not in unsafe]
+    skipped = {r.get("name") for i, r in enumerate(resources or []) if i in unsafe and isinstance(r, dict)}
+    _drop_official_profiles(descriptor)
+
+    try:
+        problems = list(Package.metadata_validate(descriptor))
+    except FrictionlessException as exc:
+        problems = [exc.error, *exc.reasons]
+    if problems:
+        return 0, None, [messages.descriptor_issue(e, where) for e in problems]
+    try:
+        package = Package(descriptor, basepath=str(loaded.directory))
+        report = package.validate()
+    except FrictionlessException as exc:
+        return 0, None, [messages.descriptor_issue(e, where) for e in [exc.error, *exc.reasons]]
+
+    issues = [messages.descriptor_issue(e, where) for e in report.errors]
+    rows = 0
+    for task in report.tasks:
+        rows += task.stats.get("rows") or 0
+        data_path = display_path(loaded.directory / task.place) if task.place else where
+        issues += messages.row_issues(task.errors, data_path, skipped)
+    return rows, package, issues
+
+
+def _drop_official_profiles(descriptor: dict) -> None:
+    """Frictionless validates against its own copy of the official profiles; the URL is not needed."""
+    for item in [descriptor, *[r for r in descriptor.get("resources") or [] if isinstance(r, dict)]]:
+        for key in ("profile", "$schema"):
+            if isinstance(item.get(key), str) and _OFFICIAL_PROFILE.match(item[key]):
+                del item[key]
+        schema = item.get("schema")
+        if isinstance(schema, dict) and isinstance(schema.get("$schema"), str):
+            del schema["$schema"]
+
+
+def _rows(resource):
+    """(row number, row as a dict) for every row of a tabular resource; cells that failed to parse are None."""
+    with resource:
+        for row in resource.row_stream:
+            yield row.row_number, row.to_dict()
+
+
+# --- the project's own rules on rows ------------------------------------------------------------
+
+def _check_ids(loaded: LoadedPackage, package: Package) -> list[Issue]:
+    """An ``id`` column identifies a row for links and commentary, so every id must be unique.
+
+    Frictionless already checks an ``id`` that is the primary key or has a ``unique`` constraint;
+    this covers tables whose schema does not say so.
+    """
+    issues = []
+    for resource in package.resources:
+        if not resource.tabular or not resource.schema.has_field("id"):
+            continue
+        field = resource.schema.get_field("id")
+        if resource.schema.primary_key == ["id"] or field.constraints.get("unique"):
+            continue
+        path = display_path(loaded.directory / resource.path)
+        seen: dict[object, int] = {}
+        for number, row in _rows(resource):
+            value = row.get("id")
+            if value is None:
+                continue
+            if value in seen:
+                issues.append(error("duplicate-id", path, f'field "id": "{value}" is used again: the same id is in row {seen[value]}',
+                                    "give every row its own id; never reuse the id of another row", number, "id"))
+            else:
+                seen[value] = number
+    return issues
+
+
+def _check_provenance(loaded: LoadedPackage, package: Package) -> list[Issue]:
+    """Every quote must be in the source document it names, word for word (spacing may differ).
+
+    The convention: a table with a ``quote`` (or ``*_quote``) column and a ``source`` column whose
+    foreign key points at a sources table; that table gives each source document's ``path`` in the
+    package, and may give its ``sha256``.
+    """
+    issues: list[Issue] = []
+    documents: dict[tuple[str, str], str | None] = {}
+    for resource in package.resources:
+        if not resource.tabular:
+            continue
+        quote_fields = [f.name for f in resource.schema.fields if _QUOTE_FIELD.match(f.name)]
+        reference = _source_reference(resource)
+        if not quote_fields or reference is None:
+            continue
+        sources, key = reference
+        path = display_path(loaded.directory / resource.path)
+        if not package.has_resource(sources):
+            continue  # frictionless reports the broken foreign key
+        texts, source_issues = _source_documents(loaded, package.get_resource(sources), key, documents)
+        issues += source_issues
+        for number, row in _rows(resource):
+            source_id = row.get("source")
+            text = texts.get(source_id)
+            if text is None:
+                continue
+            for name in quote_fields:
+                quote = row.get(name)
+                if isinstance(quote, str) and _normalise(quote) not in text:
+                    issues.append(error(
+                        "quote-not-in-source", path,
+                        f'field "{name}": the quote is not in source "{source_id}": "{quote}"',
+                        "copy the words exactly as the source has them (only spacing and line breaks may differ); "
+                        f'near there the source reads: "{_closest(text, _normalise(quote))}"',
+                        number, name))
+    return issues
+
+
+def _source_reference(resource) -> tuple[str, str] | None:
+    for key in resource.schema.foreign_keys:
+        if key.get("fields") == ["source"]:
+            ref = key.get("reference", {})
+            fields = ref.get("fields") or []
+            if ref.get("resource") and len(fields) == 1:
+                return ref["resource"], fields[0]
+    return None
+
+
+def _source_documents(loaded: LoadedPackage, sources, key: str, cache: dict) -> tuple[dict[str, str], list[Issue]]:
+    """The normalised text of each source document the sources table lists, by id."""
+    texts: dict[str, str] = {}
+    issues: list[Issue] = []
+    table = display_path(loaded.directory / sources.path)
+    if not sources.schema.has_field("path"):
+        return texts, [warning("source-without-file", table,
+                               'the sources table has no "path" column, so quotes cannot be checked',
+                               'add a "path" column giving each source document\'s file inside the package',
+                               field="path")]
+    for number, row in _rows(sources):
+        source_id, path = row.get(key), row.get("path")
+        if source_id is None or not isinstance(path, str):
+            continue
+        if (table, source_id) in cache:
+            if cache[(table, source_id)] is not None:
+                texts[source_id] = cache[(table, source_id)]
+            continue
+        cache[(table, source_id)] = None
+        found = _check_local_path(loaded.directory, path, table, f'row {number}, field "path"', "source document",
+                                  must_exist=True)
+        if found:
+            issues += [error(i.code, table, i.message, i.hint, number, "path") for i in found]
+            continue
+        data = (loaded.directory / path).read_bytes()
+        expected = row.get("sha256")
+        if isinstance(expected, str) and hashlib.sha256(data).hexdigest() != expected.lower():
+            issues.append(error("source-checksum", table,
+                                f'field "sha256": the file {path} does not match its checksum',
+                                "the source document changed: restore the original file, or, if the new file is "
+                                "the right one, put its SHA-256 (sha256sum FILE) in this cell", number, "sha256"))
+            continue
+        text = _normalise(data.decode("utf-8", errors="replace"))
+        cache[(table, source_id)] = text
+        texts[source_id] = text
+    return texts, issues
+
+
+def _normalise(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _closest(text: str, quote: str) -> str:
+    """The passage of ``text`` around the longest run it shares with ``quote``, cut at whole words."""
+    match = difflib.SequenceMatcher(None, text, quote, autojunk=False).find_longest_match(0, len(text), 0, len(quote))
+    start = max(0, match.a - match.b)
+    while start > 0 and not text[start - 1].isspace():
+        start -= 1
+    end = min(len(text), start + len(quote) + 10)
+    while end < len(text) and not text[end].isspace():
+        end += 1
+    return text[start:end]
