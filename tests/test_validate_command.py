@@ -212,9 +212,9 @@ def test_invalid_field_type_in_descriptor(nexus_copy):
 
 def test_header_that_does_not_match_the_schema(nexus_copy):
     path = nexus_copy / "data" / "outcomes.csv"
-    path.write_text(path.read_text(encoding="utf-8").replace("id,measure,value", "id,measure,valu", 1),
+    path.write_text(path.read_text(encoding="utf-8").replace("id,label,measure,value", "id,label,measure,valu", 1),
                     encoding="utf-8")
-    assert_fails_with(f'{OUTCOMES}:1: error: header: column 3 is named "valu" but the schema expects "value" '
+    assert_fails_with(f'{OUTCOMES}:1: error: header: column 4 is named "valu" but the schema expects "value" '
                       '[header-error]')
 
 
