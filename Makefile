@@ -1,15 +1,18 @@
 # Two commands on a fresh machine with Python 3.11 or newer:
-#   make site   builds the site from datapackages/ and site_src/ (installs what it needs first)
+#   make site   builds the site into site/ from datapackages/ and site_src/ (installs what it needs first)
 #   make test   runs the whole test suite (installs what it needs first)
 PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-requirements
 
-.PHONY: site test validate clean
+.PHONY: site test validate serve clean
 
 site: $(STAMP)
-	$(PY) build.py validate
+	$(PY) build.py build
+
+serve: $(STAMP)
+	$(PY) build.py serve
 
 validate: $(STAMP)
 	$(PY) build.py validate --strict

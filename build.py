@@ -9,8 +9,17 @@ from pathlib import Path
 import click
 
 from opentally import load, report, validate
+from opentally.issues import BuildError
 
 DEFAULT_ROOT = Path("datapackages")
+
+
+def _fail(exc: BuildError, debug: bool) -> None:
+    """A build error is one message with how to fix it; the traceback only with --debug."""
+    if debug:
+        raise exc
+    click.echo(f"error: {exc}", err=True)
+    sys.exit(1)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -33,6 +42,53 @@ def validate_command(package_dirs: tuple[Path, ...], root: Path, strict: bool, a
     result = validate.validate_packages(load.load_packages(directories), strict=strict)
     click.echo(report.format_json(result) if as_json else report.format_text(result), nl=False)
     sys.exit(0 if result.valid else 1)
+
+
+@cli.command("build")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("site"), show_default=True,
+              help="Folder the site is written to; replaced only when the whole build succeeds.")
+@click.option("--project", type=click.Path(exists=True, file_okay=False, path_type=Path), default=Path("."),
+              show_default=True, help="Folder holding datapackages/, site_src/, templates/ and mkdocs.yml.")
+@click.option("--debug", is_flag=True, help="Show a traceback when the build fails.")
+def build_command(out: Path, project: Path, debug: bool) -> None:
+    """Validate every package, then build the site into --out.
+
+    Exit status: 0 when the site was built, 1 when the data, the commentary or MkDocs failed
+    (the previous site is left as it was), 2 for a usage error.
+    """
+    from opentally.pipeline import Project, build_site
+
+    try:
+        result = build_site(Project(project), out, log=click.echo)
+    except BuildError as exc:
+        _fail(exc, debug)
+        return
+    if not result.ok:
+        click.echo(report.format_text(result.report), nl=False)
+        for issue in result.issues:
+            click.echo(f"{issue.location()}: {issue.severity.value}: {issue.message} [{issue.code}]")
+            if issue.hint:
+                click.echo(f"    how to fix: {issue.hint}")
+        click.echo(f"not built: the site in {out} was left as it was")
+        sys.exit(1)
+    for issue in result.issues:
+        click.echo(f"{issue.location()}: {issue.severity.value}: {issue.message} [{issue.code}]")
+    page, size = result.largest_page
+    click.echo(f"built {out}: {result.pages} pages, {result.charts} charts, {result.downloads} downloads; "
+               f"{result.files:,} files, {result.bytes / 1e6:.1f} MB (largest page {page}, {size / 1e3:,.0f} kB) "
+               f"in {result.seconds:.1f} s")
+
+
+@cli.command("serve")
+@click.option("--project", type=click.Path(exists=True, file_okay=False, path_type=Path), default=Path("."),
+              show_default=True, help="Folder holding datapackages/, site_src/, templates/ and mkdocs.yml.")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+def serve_command(project: Path, host: str, port: int) -> None:
+    """Preview the site at http://HOST:PORT/, rebuilding when data, commentary or templates change."""
+    from opentally.serve import serve
+
+    serve(project, host, port, log=click.echo)
 
 
 if __name__ == "__main__":

@@ -23,7 +23,7 @@ from urllib.parse import urlparse
 
 from frictionless import FrictionlessException, Package
 
-from . import messages
+from . import messages, views
 from .issues import Issue, error, warning
 from .load import LoadedPackage, display_path
 
@@ -111,6 +111,7 @@ def _validate_package(loaded: LoadedPackage) -> PackageReport:
     rows, package, data_issues = _run_frictionless(loaded, unsafe)
     issues += data_issues
     if package is not None:
+        issues += _check_views(loaded, package, unsafe)
         issues += _check_ids(loaded, package)
         issues += _check_provenance(loaded, package)
     return PackageReport(loaded.name, shown, len(resources), rows, tuple(_sorted(issues)))
@@ -299,6 +300,21 @@ def _rows(resource):
     with resource:
         for row in resource.row_stream:
             yield row.row_number, row.to_dict()
+
+
+def _check_views(loaded: LoadedPackage, package: Package, unsafe: set[int]) -> list[Issue]:
+    """A view must name resources and fields the package has; its data never comes from another host."""
+    declared = (loaded.descriptor or {}).get("views")
+    if not isinstance(declared, list):
+        return []
+    if unsafe:
+        return []  # the refused resources would show up as missing: fix the paths first
+    where = display_path(loaded.descriptor_path)
+    fields = {r.name: [f.name for f in r.schema.fields] for r in package.resources if r.tabular}
+    names = [r.name for r in package.resources]
+    return [error("view-error", where, f"{pointer}: {message}", hint, field=pointer)
+            for index, view in enumerate(declared)
+            for pointer, message, hint in views.view_problems(view, index, fields, names)]
 
 
 # --- the project's own rules on rows ------------------------------------------------------------

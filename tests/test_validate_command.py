@@ -301,3 +301,28 @@ def test_the_corpus_fixture_is_the_published_package():
     for path in sorted(original.rglob("*")):
         if path.is_file():
             assert (CORPUS / "bond-yields-uk-10y" / path.relative_to(original)).read_bytes() == path.read_bytes()
+
+
+# --- views ---------------------------------------------------------------------------------------
+
+def test_a_view_naming_a_missing_resource_is_an_error_with_its_location(nexus_copy):
+    edit_descriptor(nexus_copy, lambda d: d["views"][0].update(resources=["custodie"]))
+    result = assert_fails_with()
+    line = next(l for l in result.output.splitlines() if "[view-error]" in l)
+    assert line.startswith(f"{DESCRIPTOR}: error: /views/0/resources/0: ")
+    assert '"custodie"' in line
+
+
+def test_a_view_naming_a_missing_field_is_an_error_with_its_location(nexus_copy):
+    edit_descriptor(nexus_copy, lambda d: d["views"][0]["spec"]["encoding"]["x"].update(field="valeu"))
+    result = assert_fails_with()
+    line = next(l for l in result.output.splitlines() if "[view-error]" in l)
+    assert line.startswith(f"{DESCRIPTOR}: error: /views/0/spec/encoding/x/field: ")
+    assert '"valeu"' in line
+
+
+def test_a_view_of_an_unknown_type_is_not_an_error(nexus_copy):
+    edit_descriptor(nexus_copy, lambda d: d["views"].append(
+        {"name": "plotted", "specType": "plot", "resources": ["outcomes"], "spec": {"x": "label"}}))
+    result = run_cli("validate")
+    assert result.exit_code == 0, result.output

@@ -1,0 +1,82 @@
+"""The whole build, as one function that reads like the list of its stages.
+
+load -> validate -> plan -> render -> write (MkDocs). Everything is read and checked before
+anything is written, and the output folder is replaced only when every stage succeeded.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from . import load, validate
+from .issues import Issue
+from .plan import plan_site
+from .render import render_site
+from .write import write_site
+
+
+@dataclass(frozen=True)
+class Project:
+    """Where a site's inputs are, and where it goes."""
+
+    root: Path
+
+    @property
+    def datapackages(self) -> Path:
+        return self.root / "datapackages"
+
+    @property
+    def site_src(self) -> Path:
+        return self.root / "site_src"
+
+    @property
+    def templates(self) -> Path:
+        return self.root / "templates"
+
+    @property
+    def config(self) -> Path:
+        return self.root / "mkdocs.yml"
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    ok: bool
+    report: validate.Report
+    issues: tuple[Issue, ...]  # problems found after validation (commentary references)
+    pages: int = 0
+    charts: int = 0
+    downloads: int = 0
+    files: int = 0
+    bytes: int = 0
+    largest_page: tuple[str, int] = ("", 0)
+    seconds: float = 0.0
+
+
+def build_site(project: Project, out: Path, log: Callable[[str], None] = lambda message: None) -> BuildResult:
+    """Build the site of ``project`` into ``out``. Raises ``BuildError`` when MkDocs or a site check fails."""
+    started = time.perf_counter()
+
+    def step(message: str) -> None:
+        log(f"[{time.perf_counter() - started:6.2f}s] {message}")
+
+    step("load: reading data packages")
+    packages = load.load_packages(load.find_packages(project.datapackages))
+    step(f"validate: checking {len(packages)} package(s)")
+    report = validate.validate_packages(packages)
+    if not report.valid:
+        return BuildResult(False, report, ())
+
+    step("plan: pages, charts and downloads")
+    plan, issues = plan_site(packages, project.site_src)
+    if any(i.is_error for i in issues):
+        return BuildResult(False, report, tuple(issues))
+
+    step("render: pages, charts and downloads")
+    rendered = render_site(plan, project.templates)
+    step("write: MkDocs build and checks")
+    written = write_site(rendered, project.site_src, project.config, out, plan.build_date)
+    return BuildResult(True, report, tuple(issues), rendered.pages, rendered.charts, rendered.downloads,
+                       written.files, written.bytes, written.largest_page, time.perf_counter() - started)

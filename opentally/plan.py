@@ -1,0 +1,463 @@
+"""Stage 3, plan: decide every page, chart and download of the site before anything is written.
+
+"First gather all data from all files/pages to ensure all data is consistent across all pages"
+(MkDocs). The plan reads each valid package once, with frictionless, and records what the render
+stage needs: resources with their data dictionary and rows, views, figures with their source quote,
+source documents, downloads with their size and checksum, and the commentary pages with their
+macro calls, each checked against the packages (a reference to something missing is an issue with
+the commentary file and line).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import zipfile
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+from pathlib import Path
+
+from frictionless import Package
+
+from . import charts, views
+from .commentary import CommentaryPage, MacroCall, read_commentary
+from .issues import Issue, error
+from .load import LoadedPackage, display_path
+from .sanitise import demote_headings, markdown_to_safe_html
+
+PREVIEW_ALL_UP_TO = 100  # a table of this many rows or fewer is shown whole
+PREVIEW_ROWS = 50  # otherwise, the first rows
+_ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)  # the earliest date a zip can hold: no build time leaks into it
+
+
+@dataclass(frozen=True)
+class FieldInfo:
+    name: str
+    title: str
+    type: str
+    format: str
+    unit: str
+    description: str
+    constraints: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
+class Download:
+    """One file readers can download: ``target`` is its path in the site; ``data`` its exact bytes."""
+
+    label: str
+    target: str
+    media_type: str
+    data: bytes = field(repr=False)
+
+    @property
+    def size(self) -> int:
+        return len(self.data)
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.data).hexdigest()
+
+
+@dataclass(frozen=True)
+class Quote:
+    """Where a quote stands in its source document."""
+
+    anchor: str  # the id of the place in the source page
+    line: int
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class SourceDocument:
+    id: str
+    title: str
+    citation: str
+    path: str  # inside the package
+    text: str
+    page: str  # the generated page, e.g. data/operation-nexus/sources/mps-letter-2013-07-24.md
+    quotes: tuple[Quote, ...]
+
+
+@dataclass(frozen=True)
+class ResourcePlan:
+    name: str
+    title: str
+    description_html: str
+    path: str
+    tabular: bool
+    fields: tuple[FieldInfo, ...]
+    row_count: int
+    rows: tuple[dict, ...] = field(repr=False)
+    id_field: str | None
+    download: Download | None
+
+    @property
+    def preview(self) -> tuple[dict, ...]:
+        return self.rows if self.row_count <= PREVIEW_ALL_UP_TO else self.rows[:PREVIEW_ROWS]
+
+    @property
+    def preview_is_partial(self) -> bool:
+        return self.row_count > PREVIEW_ALL_UP_TO
+
+
+@dataclass(frozen=True)
+class ViewPlan:
+    name: str
+    key: str
+    title: str
+    chart: charts.Chart | None
+    reason: str  # why the view cannot be drawn, when it cannot
+    columns: tuple[str, ...]
+    rows: tuple[tuple, ...]
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One row of a table of figures, as commentary refers to it: package/resource/id."""
+
+    key: str
+    value: object
+    unit: str
+    qualifier: str
+    label: str
+    row_anchor: str  # id of the row on the package page
+    quote: str
+    source: SourceDocument | None
+    quote_place: Quote | None
+
+
+@dataclass(frozen=True)
+class PackagePlan:
+    name: str
+    title: str
+    directory: Path
+    descriptor: dict = field(repr=False)
+    description_html: str
+    page: str  # e.g. data/operation-nexus.md
+    resources: tuple[ResourcePlan, ...]
+    views: tuple[ViewPlan, ...]
+    sources: tuple[SourceDocument, ...]
+    figures: dict[str, Figure] = field(repr=False)
+    downloads: tuple[Download, ...]
+    modified: str
+
+
+@dataclass(frozen=True)
+class SitePlan:
+    packages: tuple[PackagePlan, ...]
+    commentary: tuple[CommentaryPage, ...]
+    build_date: date
+
+    def package(self, name: str) -> PackagePlan | None:
+        return next((p for p in self.packages if p.name == name), None)
+
+
+def plan_site(packages: list[LoadedPackage], site_src: Path) -> tuple[SitePlan, list[Issue]]:
+    """Plan every page; the issues are references in commentary to things that do not exist."""
+    planned = tuple(_plan_package(p) for p in sorted(packages, key=lambda p: p.name))
+    pages, issues = read_commentary(site_src) if site_src.is_dir() else ([], [])
+    plan = SitePlan(planned, tuple(pages), build_date(planned))
+    for page in pages:
+        issues += [i for call in page.calls if (i := check_reference(plan, page, call))]
+    return plan, issues
+
+
+def build_date(packages: tuple[PackagePlan, ...]) -> date:
+    """The one date of a build: SOURCE_DATE_EPOCH when set, else the latest change any package records."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch:
+        return datetime.fromtimestamp(int(epoch), tz=timezone.utc).date()
+    dates = [p.modified for p in packages if p.modified]
+    return date.fromisoformat(max(dates)) if dates else date(1970, 1, 1)
+
+
+# --- one package ---------------------------------------------------------------------------------
+
+def _plan_package(loaded: LoadedPackage) -> PackagePlan:
+    descriptor = loaded.descriptor or {}
+    package = Package(_without_views(descriptor), basepath=str(loaded.directory))
+    name = package.name or loaded.directory.name
+    resources = tuple(_plan_resource(name, loaded.directory, r) for r in package.resources)
+    sources = _source_documents(name, loaded.directory, package, resources)
+    tables = {r.name: _table(r) for r in resources if r.tabular}
+    view_plans = tuple(_plan_view(name, i, v, tables, [r.name for r in resources])
+                       for i, v in enumerate(descriptor.get("views") or []) if isinstance(v, dict))
+    text = descriptor.get("description") or descriptor.get("readme") or ""
+    return PackagePlan(
+        name=name,
+        title=descriptor.get("title") or name,
+        directory=loaded.directory,
+        descriptor=descriptor,
+        description_html=demote_headings(markdown_to_safe_html(text), 1) if text else "",
+        page=f"data/{name}.md",
+        resources=resources,
+        views=view_plans,
+        sources=sources,
+        figures=_figures(name, resources, sources),
+        downloads=_package_downloads(name, loaded.directory, descriptor, resources),
+        modified=_modified(descriptor),
+    )
+
+
+def _without_views(descriptor: dict) -> dict:
+    return {k: v for k, v in descriptor.items() if k != "views"}
+
+
+def _modified(descriptor: dict) -> str:
+    for key in ("modified", "updated", "lastModified", "created"):
+        value = descriptor.get(key)
+        if isinstance(value, str) and len(value) >= 10:
+            try:
+                return date.fromisoformat(value[:10]).isoformat()
+            except ValueError:
+                continue
+    return ""
+
+
+def _plan_resource(package: str, directory: Path, resource) -> ResourcePlan:
+    path = resource.path if isinstance(resource.path, str) else ""
+    download = None
+    if path:
+        data = (directory / path).read_bytes()
+        download = Download(Path(path).name, f"downloads/{package}/{path}", resource.mediatype or "text/csv", data)
+    if not resource.tabular:
+        return ResourcePlan(resource.name, resource.title or resource.name, _description(resource), path,
+                            False, (), 0, (), None, download)
+    schema = resource.schema
+    fields = tuple(_field_info(f) for f in schema.fields)
+    with resource:
+        rows = tuple(row.to_dict() for row in resource.row_stream)
+    key = schema.primary_key
+    id_field = key[0] if len(key) == 1 else ("id" if schema.has_field("id") else None)
+    return ResourcePlan(resource.name, resource.title or resource.name, _description(resource), path,
+                        True, fields, len(rows), rows, id_field, download)
+
+
+def _description(resource) -> str:
+    return markdown_to_safe_html(resource.description) if resource.description else ""
+
+
+def _field_info(f) -> FieldInfo:
+    descriptor = f.to_descriptor()
+    constraints = tuple(sorted((k, _constraint_text(v)) for k, v in (descriptor.get("constraints") or {}).items()))
+    unit = descriptor.get("unit") or descriptor.get("units") or ""
+    fmt = descriptor.get("format") or "default"
+    return FieldInfo(f.name, f.title or "", f.type, fmt, unit if isinstance(unit, str) else "",
+                     f.description or "", constraints)
+
+
+def _constraint_text(value) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    return str(value)
+
+
+def _table(resource: ResourcePlan) -> charts.Table:
+    fields = tuple(charts.Field(f.name, f.type, f.title, f.description, f.unit or None) for f in resource.fields)
+    return charts.Table(resource.name, fields, resource.rows, resource.title)
+
+
+def _plan_view(package: str, index: int, view: dict, tables: dict, names: list[str]) -> ViewPlan:
+    name = str(view.get("name") or f"view-{index + 1}")
+    key = f"{package}/{name}"
+    if views.is_drawable(view):
+        try:
+            chart = charts.build_chart(view, tables, key, names)
+            return ViewPlan(name, key, chart.title, chart, "", chart.columns, chart.rows)
+        except charts.UnsupportedView as exc:
+            reason = f"This site cannot draw this view: {exc.reason}. The data it shows is in the table below."
+    else:
+        kind = view.get("specType") or "no specType"
+        reason = f'This site cannot draw views of type "{kind}". The data the view shows is in the table below.'
+    columns, rows = charts.data_for_view(view, tables, names)
+    return ViewPlan(name, key, str(view.get("title") or name), None, reason, tuple(columns), tuple(rows))
+
+
+# --- provenance ----------------------------------------------------------------------------------
+
+def _source_documents(package: str, directory: Path, frictionless_package, resources) -> tuple[SourceDocument, ...]:
+    """The source documents a sources table lists, with the place of every quote that cites them."""
+    sources_table = next((r for r in resources if r.name == "sources" and r.tabular), None)
+    if sources_table is None or not any(f.name == "path" for f in sources_table.fields):
+        return ()
+    documents = []
+    for row in sources_table.rows:
+        source_id, path = row.get("id"), row.get("path")
+        if not source_id or not path:
+            continue
+        text = (directory / path).read_text(encoding="utf-8", errors="replace")
+        quotes = _quote_places(text, _quotes_citing(resources, source_id))
+        documents.append(SourceDocument(
+            id=str(source_id), title=str(row.get("title") or source_id), citation=_citation(row), path=path,
+            text=text, page=f"data/{package}/sources/{source_id}.md", quotes=quotes))
+    return tuple(documents)
+
+
+def _quotes_citing(resources, source_id: str) -> list[str]:
+    quotes = []
+    for resource in resources:
+        names = [f.name for f in resource.fields if f.name == "quote" or f.name.endswith("_quote")]
+        if not names or not any(f.name == "source" for f in resource.fields):
+            continue
+        for row in resource.rows:
+            if row.get("source") == source_id:
+                quotes += [row[n] for n in names if isinstance(row.get(n), str)]
+    return quotes
+
+
+def _citation(row: dict) -> str:
+    parts = [row.get("publisher") or row.get("author"), row.get("title")]
+    if row.get("author") and row.get("publisher"):
+        parts.insert(1, f"from {row['author']}" + (f", {row['author_role']}" if row.get("author_role") else ""))
+    if row.get("recipient"):
+        parts.append(f"to {row['recipient']}")
+    if row.get("date"):
+        when = row["date"]
+        parts.append(when.strftime("%-d %B %Y") if isinstance(when, date) else str(when))
+    if row.get("reference"):
+        parts.append(str(row["reference"]))
+    if row.get("received"):
+        when = row["received"]
+        parts.append("received " + (when.strftime("%-d %B %Y") if isinstance(when, date) else str(when)))
+    return ", ".join(str(p) for p in parts if p) + "."
+
+
+def quote_anchor(quote: str) -> str:
+    normalised = " ".join(quote.split())
+    return "q-" + hashlib.sha256(normalised.encode("utf-8")).hexdigest()[:10]
+
+
+def _quote_places(text: str, quotes: list[str]) -> tuple[Quote, ...]:
+    """Find each quote in the original text, ignoring differences of spacing."""
+    compact, positions = [], []
+    previous_space = True
+    for index, char in enumerate(text):
+        if char.isspace():
+            if not previous_space:
+                compact.append(" ")
+                positions.append(index)
+            previous_space = True
+        else:
+            compact.append(char)
+            positions.append(index)
+            previous_space = False
+    flat = "".join(compact)
+    places = {}
+    for quote in quotes:
+        normalised = " ".join(quote.split())
+        anchor = quote_anchor(quote)
+        if anchor in places or not normalised:
+            continue
+        at = flat.find(normalised)
+        if at < 0:
+            continue  # validation reports quotes that are not in their source
+        start, end = positions[at], positions[at + len(normalised) - 1] + 1
+        places[anchor] = Quote(anchor, text.count("\n", 0, start) + 1, start, end)
+    return tuple(sorted(places.values(), key=lambda q: (q.start, q.end)))
+
+
+def _figures(package: str, resources, sources) -> dict[str, Figure]:
+    by_id = {s.id: s for s in sources}
+    figures = {}
+    for resource in resources:
+        names = {f.name for f in resource.fields}
+        if resource.id_field is None or "value" not in names:
+            continue
+        for row in resource.rows:
+            row_id = row.get(resource.id_field)
+            if row_id is None:
+                continue
+            source = by_id.get(row.get("source"))
+            quote = row.get("quote") or ""
+            place = next((q for q in source.quotes if q.anchor == quote_anchor(quote)), None) if source and quote else None
+            key = f"{package}/{resource.name}/{row_id}"
+            figures[key] = Figure(key, row.get("value"), str(row.get("unit") or ""), str(row.get("qualifier") or ""),
+                                  str(row.get("label") or row_id), row_anchor(resource.name, str(row_id)),
+                                  quote, source, place)
+    return figures
+
+
+def row_anchor(resource: str, row_id: str) -> str:
+    return f"{resource}-{row_id}"
+
+
+# --- downloads -----------------------------------------------------------------------------------
+
+def _package_downloads(name: str, directory: Path, descriptor: dict, resources) -> tuple[Download, ...]:
+    """Each resource's file exactly as published, every schema or dialect file, the descriptor and a zip."""
+    files = [r.download for r in resources if r.download is not None]
+    for resource in descriptor.get("resources") or []:
+        for key in ("schema", "dialect"):
+            path = resource.get(key) if isinstance(resource, dict) else None
+            if isinstance(path, str) and not any(d.target.endswith(f"/{path}") for d in files):
+                files.append(Download(Path(path).name, f"downloads/{name}/{path}", "application/json",
+                                      (directory / path).read_bytes()))
+    files.append(Download("datapackage.json", f"downloads/{name}/datapackage.json", "application/json",
+                          (directory / "datapackage.json").read_bytes()))
+    files.append(Download(f"{name}.zip", f"downloads/{name}.zip", "application/zip", _zip(name, directory)))
+    return tuple(files)
+
+
+def _zip(name: str, directory: Path) -> bytes:
+    """The whole package folder as a zip that is the same bytes for the same files."""
+    buffer = io.BytesIO()
+    root = directory.resolve()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for path in sorted(directory.rglob("*")):
+            relative = path.relative_to(directory)
+            if any(part.startswith(".") for part in relative.parts) or path.is_symlink() or not path.is_file():
+                continue
+            if not path.resolve().is_relative_to(root):
+                continue
+            info = zipfile.ZipInfo(f"{name}/{relative.as_posix()}", _ZIP_EPOCH)
+            info.external_attr = 0o644 << 16
+            info.compress_type = zipfile.ZIP_DEFLATED
+            archive.writestr(info, path.read_bytes())
+    return buffer.getvalue()
+
+
+# --- commentary references -----------------------------------------------------------------------
+
+def check_reference(plan: SitePlan, page: CommentaryPage, call: MacroCall) -> Issue | None:
+    """None when the macro's reference exists; otherwise an issue at the commentary file and line."""
+    parts = call.ref.split("/")
+    expected = {"chart": 2, "table": 2, "figure": 3}[call.kind]
+    shape = {"chart": "package/view", "table": "package/resource", "figure": "package/resource/id"}[call.kind]
+
+    def problem(message: str, hint: str) -> Issue:
+        return error("missing-reference", page.shown, f'{call.kind}("{call.ref}"): {message}', hint, call.line)
+
+    if len(parts) != expected or not all(parts):
+        return problem(f"the name has {len(parts)} part(s); {call.kind} takes {shape}",
+                       f'write {call.kind}("{shape}"), e.g. the names on the package\'s data page')
+    package = plan.package(parts[0])
+    if package is None:
+        return problem(f'there is no package "{parts[0]}"',
+                       _choices("packages", [p.name for p in plan.packages], parts[0]))
+    if call.kind == "chart":
+        names = [v.name for v in package.views]
+        return None if parts[1] in names else problem(
+            f'package "{package.name}" has no view "{parts[1]}"', _choices("views", names, parts[1]))
+    resources = [r.name for r in package.resources if r.tabular]
+    if parts[1] not in resources:
+        return problem(f'package "{package.name}" has no table "{parts[1]}"', _choices("tables", resources, parts[1]))
+    if call.kind == "figure" and call.ref not in package.figures:
+        ids = [k.split("/")[2] for k in package.figures if k.split("/")[1] == parts[1]]
+        if not ids:
+            return problem(f'table "{parts[1]}" has no figures (a figure is a row with an id and a value)',
+                           "refer to a table that has id and value columns")
+        return problem(f'table "{parts[1]}" has no row with id "{parts[2]}"', _choices("ids", ids, parts[2]))
+    return None
+
+
+def _choices(what: str, names: list[str], wrong: str) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(wrong, names, n=1)
+    suggestion = f'did you mean "{close[0]}"? ' if close else ""
+    return f"{suggestion}the {what} are: {', '.join(names) if names else '(none)'}"

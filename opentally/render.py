@@ -1,0 +1,491 @@
+"""Stage 4, render: turn the site plan into files, in memory.
+
+Generated pages are Markdown (for MkDocs) made from the Jinja2 templates in ``templates/``; anything
+taken from data reaches them through autoescaping, or through ``tojson`` inside a script. Charts
+become an inline SVG (seen without JavaScript), a Vega-Lite spec, a PNG and a CSV of their data.
+Commentary pages have their macros replaced: a figure by a Markdown link to its source quote, a chart
+or a table by a placeholder that the write stage swaps for trusted HTML after the commentary's own
+HTML has been sanitised.
+
+Nothing is written to disk here: the result is a mapping from path to bytes.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import html
+import io
+import json
+import posixpath
+import re
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from markupsafe import Markup
+
+from . import charts
+from .plan import Figure, PackagePlan, ResourcePlan, SitePlan, SourceDocument, ViewPlan, quote_anchor, row_anchor
+
+ASSETS = "assets/opentally"
+SITE_NAME = "Open Tally"
+
+
+@dataclass(frozen=True)
+class RenderedSite:
+    files: dict[str, bytes]  # docs-relative path -> content: pages, commentary, downloads, charts, assets
+    fragments: dict[str, str]  # placeholder -> trusted HTML, for commentary pages
+    commentary: tuple[str, ...]  # docs-relative paths of commentary pages (their HTML is sanitised)
+    nav: tuple[tuple[str, str], ...]  # (title, page) of each dataset page, for the Data menu
+    pages: int
+    charts: int
+    downloads: int
+
+
+def render_site(plan: SitePlan, templates: Path) -> RenderedSite:
+    env = make_environment(templates)
+    files: dict[str, bytes] = {}
+    chart_html: dict[str, _ChartOutput] = {}
+    for package in plan.packages:
+        for view in package.views:
+            chart_html[view.key] = _render_view_files(package, view, files)
+    pages = 0
+    for package in plan.packages:
+        files[package.page] = _render_package_page(env, package, chart_html).encode("utf-8")
+        pages += 1
+        for source in package.sources:
+            files[source.page] = _render_source_page(env, package, source).encode("utf-8")
+            pages += 1
+        for download in package.downloads:
+            files[download.target] = download.data
+    files["data/index.md"] = _render_catalog(env, plan).encode("utf-8")
+    files["catalog.json"] = _catalog_json(plan).encode("utf-8")
+    pages += 1
+    fragments: dict[str, str] = {}
+    for page in plan.commentary:
+        files[page.relative] = _render_commentary(env, plan, page, chart_html, fragments).encode("utf-8")
+    files.update(_assets(templates))
+    return RenderedSite(
+        files=files,
+        fragments=fragments,
+        commentary=tuple(p.relative for p in plan.commentary),
+        nav=tuple((p.title, p.page) for p in plan.packages),
+        pages=pages + len(plan.commentary),
+        charts=sum(1 for p in plan.packages for v in p.views if v.chart),
+        downloads=sum(len(p.downloads) for p in plan.packages),
+    )
+
+
+# --- the Jinja environment -----------------------------------------------------------------------
+
+def make_environment(templates: Path) -> Environment:
+    """The one template environment: strict about undefined names, autoescaping everything."""
+    env = Environment(loader=FileSystemLoader(str(templates)), autoescape=True, undefined=StrictUndefined,
+                      keep_trailing_newline=True, trim_blocks=False, lstrip_blocks=False)
+    env.filters.update(cell=format_cell, md=markdown_text, filesize=file_size, long_date=long_date)
+    env.globals.update(url=relative_url, row_anchor=row_anchor, chart_id=chart_id, resource_anchor=resource_anchor)
+    return env
+
+
+def relative_url(page: str, target: str) -> str:
+    """The link from one docs-relative page to a docs-relative file; pages are built as .html."""
+    if target.endswith(".md"):
+        target = target[:-3] + ".html"
+    return posixpath.relpath(target, posixpath.dirname(page) or ".")
+
+
+def chart_id(view: ViewPlan) -> str:
+    return _slug(view.key)
+
+
+def resource_anchor(resource: ResourcePlan) -> str:
+    return "table-" + _slug(resource.name)
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", str(text).lower()).strip("-") or "x"
+
+
+def format_cell(value, type_: str | None = None) -> str:
+    """A cell for reading: thousands separators, ISO dates, empty for missing values."""
+    if value is None:
+        return ""
+    if type_ == "year":
+        return str(value)
+    if type_ == "yearmonth" and isinstance(value, tuple) and len(value) == 2:
+        return f"{value[0]:04d}-{value[1]:02d}"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return f"{value:,}"
+    if isinstance(value, (float, Decimal)):
+        return f"{value:,}"
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, (list, dict)):
+        return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return str(value)
+
+
+def markdown_text(value) -> Markup:
+    """Text from data placed where Markdown is parsed (a heading): no HTML, no Markdown syntax."""
+    escaped = html.escape(str(value), quote=True)
+    return Markup(re.sub(r"([\\`*_{}\[\]()#+\-.!|~])", r"\\\1", escaped))
+
+
+def file_size(size: int) -> str:
+    if size < 1000:
+        return f"{size:,} bytes"
+    for unit in ("kB", "MB", "GB"):
+        size /= 1000
+        if size < 1000:
+            return f"{size:,.1f} {unit}"
+    return f"{size:,.1f} TB"
+
+
+def long_date(value) -> str:
+    day = value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
+    return f"{day.day} {day.strftime('%B %Y')}"
+
+
+def figure_text(figure: Figure) -> str:
+    text = format_cell(figure.value)
+    return f"{text}%" if figure.unit == "percent" else text
+
+
+# --- charts --------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class _ChartOutput:
+    view: ViewPlan
+    svg: str
+    files: dict[str, str]
+    package_page: str
+
+
+def _render_view_files(package: PackagePlan, view: ViewPlan, files: dict[str, bytes]) -> _ChartOutput:
+    base = f"charts/{package.name}/{_slug(view.name)}"
+    paths = {"csv": f"{base}.csv"}
+    svg = ""
+    if view.chart is not None:
+        svg = charts.render_svg(view.chart)
+        paths.update(svg=f"{base}.svg", png=f"{base}.png", json=f"{base}.vl.json")
+        files[paths["svg"]] = svg.encode("utf-8")
+        files[paths["png"]] = charts.render_png(view.chart)
+        files[paths["json"]] = charts.spec_json(view.chart).encode("utf-8")
+    data = charts.rows_csv(view.chart) if view.chart is not None else _csv(view.columns, view.rows)
+    files[paths["csv"]] = data.encode("utf-8")
+    return _ChartOutput(view, svg, paths, package.page)
+
+
+def _csv(columns, rows) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(columns)
+    writer.writerows(rows)
+    return out.getvalue()
+
+
+def _chart_fragment(env: Environment, output: _ChartOutput, page: str) -> str:
+    template = env.get_template("partials/chart.html.j2")
+    return template.render(view=output.view, files=output.files, svg=Markup(output.svg), page=page,
+                           view_page=output.package_page).strip()
+
+
+def _table_fragment(env: Environment, package: PackagePlan, resource: ResourcePlan, rows, page: str,
+                    caption: str, anchors: bool) -> str:
+    def quote_place(row: dict, name: str) -> tuple[str, int] | None:
+        """The link to a quote's place in its source page, and its line there."""
+        place = _quote_place(package, row, name)
+        if place is None:
+            return None
+        source, quote = place
+        return f"{relative_url(page, source.page)}#{quote.anchor}", quote.line
+
+    template = env.get_template("partials/table.html.j2")
+    return template.render(resource=resource, rows=rows, page=page, caption=caption, anchors=anchors,
+                           quote_place=quote_place).strip()
+
+
+def _quote_place(package: PackagePlan, row: dict, name: str):
+    source = next((s for s in package.sources if s.id == row.get("source")), None)
+    quote = row.get(name)
+    if source is None or not isinstance(quote, str):
+        return None
+    place = next((q for q in source.quotes if q.anchor == quote_anchor(quote)), None)
+    return (source, place) if place else None
+
+
+# --- pages ---------------------------------------------------------------------------------------
+
+def _render_package_page(env: Environment, package: PackagePlan, chart_html: dict) -> str:
+    d = package.descriptor
+    page = package.page
+    rendered_charts = {v.name: Markup(_chart_fragment(env, chart_html[v.key], page)) for v in package.views}
+
+    def table(resource, rows, from_page, caption, anchors):
+        return Markup(_table_fragment(env, package, resource, rows, from_page, caption, anchors))
+
+    return env.get_template("package.md.j2").render(
+        package=package, page=page, charts=rendered_charts, table=table,
+        keywords=[str(k) for k in d.get("keywords") or []],
+        licences=_licences(d), licence_note=str(d.get("licenseNote") or ""),
+        version=str(d.get("version") or ""), publisher=_publisher(d),
+        contributors=_contributors(d), descriptor_sources=_descriptor_sources(package),
+        primary_key=lambda r: _primary_key(package, r), citation=_citation(package),
+        json_ld=_json_ld(package),
+    )
+
+
+def _licences(d: dict) -> list[dict]:
+    items = d.get("licenses") or ([{"name": d["license"]}] if isinstance(d.get("license"), str) else [])
+    out = []
+    for item in items:
+        if isinstance(item, dict):
+            url = item.get("path") if _is_web_url(item.get("path")) else ""
+            out.append({"title": str(item.get("title") or item.get("name") or url), "url": url,
+                        "name": str(item.get("name") or "")})
+    return out
+
+
+def _is_web_url(value) -> bool:
+    return isinstance(value, str) and value.startswith(("https://", "http://"))
+
+
+def _publisher(d: dict) -> str:
+    publisher = d.get("publisher")
+    if isinstance(publisher, dict):
+        return str(publisher.get("title") or publisher.get("name") or "")
+    return str(publisher or "")
+
+
+def _contributors(d: dict) -> list[dict]:
+    """Contributors grouped by person, with their roles (Data Package v1 ``role`` or v2 ``roles``)."""
+    people: dict[str, dict] = {}
+    for c in d.get("contributors") or []:
+        if not isinstance(c, dict):
+            continue
+        title = str(c.get("title") or c.get("name") or "")
+        roles = c.get("roles") or ([c["role"]] if c.get("role") else ["contributor"])
+        person = people.setdefault(title, {"title": title, "roles": [], "url": c.get("path") if _is_web_url(c.get("path")) else ""})
+        person["roles"] += [str(r) for r in roles if str(r) not in person["roles"]]
+    return [{"title": p["title"], "role": " and ".join(p["roles"]), "url": p["url"]} for p in people.values()]
+
+
+def _descriptor_sources(package: PackagePlan) -> list[dict]:
+    """The descriptor's ``sources`` that the sources table does not already cite in full."""
+    cited = {s.path for s in package.sources}
+    out = []
+    for s in package.descriptor.get("sources") or []:
+        if not isinstance(s, dict) or s.get("path") in cited:
+            continue
+        path = s.get("path")
+        out.append({"title": str(s.get("title") or s.get("name") or path or "source"),
+                    "url": path if _is_web_url(path) else "",
+                    "file": f"downloads/{package.name}/{path}" if isinstance(path, str) and not _is_web_url(path)
+                    and (package.directory / path).is_file() and _is_downloaded(package, path) else ""})
+    return out
+
+
+def _is_downloaded(package: PackagePlan, path: str) -> bool:
+    return any(d.target == f"downloads/{package.name}/{path}" for d in package.downloads)
+
+
+def _primary_key(package: PackagePlan, resource: ResourcePlan) -> list[str]:
+    for r in package.descriptor.get("resources") or []:
+        if isinstance(r, dict) and r.get("name") == resource.name:
+            schema = r.get("schema")
+            if isinstance(schema, str):
+                try:
+                    schema = json.loads((package.directory / schema).read_text(encoding="utf-8"))
+                except (OSError, ValueError):
+                    return []
+            key = schema.get("primaryKey") if isinstance(schema, dict) else None
+            return [key] if isinstance(key, str) else list(key or [])
+    return []
+
+
+def _creator(package: PackagePlan) -> str:
+    d = package.descriptor
+    return _publisher(d) or next((c["title"] for c in _contributors(d)), "") or SITE_NAME
+
+
+def _citation(package: PackagePlan) -> str:
+    d = package.descriptor
+    year = package.modified[:4]
+    parts = [f"{_creator(package)}{f' ({year})' if year else ''}. {package.title}"]
+    if d.get("version"):
+        parts.append(f"Version {d['version']}")
+    parts.append(f"{SITE_NAME}, {relative_url('index.md', package.page)}")
+    return ". ".join(parts) + "."
+
+
+def _plain(text: str, limit: int) -> str:
+    stripped = re.sub(r"<[^>]+>", "", text)
+    stripped = " ".join(html.unescape(stripped).split())
+    return stripped if len(stripped) <= limit else stripped[: limit - 1].rsplit(" ", 1)[0] + "…"
+
+
+def _json_ld(package: PackagePlan) -> dict:
+    """schema.org Dataset, so dataset search engines can index the page."""
+    d = package.descriptor
+    data = {
+        "@context": "https://schema.org/",
+        "@type": "Dataset",
+        "name": package.title,
+        "description": _plain(package.description_html, 5000) or package.title,
+        "identifier": package.name,
+        "url": relative_url("index.md", package.page),
+        "keywords": [str(k) for k in d.get("keywords") or []],
+        "license": next((l["url"] or l["title"] for l in _licences(d)), ""),
+        "isAccessibleForFree": True,
+        "creator": {"@type": "Organization", "name": _creator(package)},
+        "distribution": [{"@type": "DataDownload", "name": x.label, "encodingFormat": x.media_type,
+                          "contentUrl": relative_url(package.page, x.target), "contentSize": f"{x.size} B",
+                          "sha256": x.sha256} for x in package.downloads],
+    }
+    if d.get("version"):
+        data["version"] = str(d["version"])
+    if package.modified:
+        data["dateModified"] = package.modified
+    based_on = [s.citation for s in package.sources] + [
+        str(s.get("title") or s.get("path")) for s in d.get("sources") or [] if isinstance(s, dict)
+        and s.get("path") not in {x.path for x in package.sources}]
+    if based_on:
+        data["isBasedOn"] = based_on
+    return data
+
+
+def _render_source_page(env: Environment, package: PackagePlan, source: SourceDocument) -> str:
+    figures = sorted((f for f in package.figures.values() if f.source is source and f.quote_place),
+                     key=lambda f: (f.quote_place.start, f.key))
+    return env.get_template("source.md.j2").render(
+        source=source, package=package, page=source.page, figures=figures, figure_text=figure_text,
+        download=f"downloads/{package.name}/{source.path}", marked_text=Markup(marked_source(source)))
+
+
+def marked_source(source: SourceDocument) -> str:
+    """The document's text, escaped, with every quoted passage in <mark> and an anchor where each starts."""
+    spans: list[list[int]] = []
+    for q in source.quotes:  # sorted by start
+        if spans and q.start <= spans[-1][1]:
+            spans[-1][1] = max(spans[-1][1], q.end)
+        else:
+            spans.append([q.start, q.end])
+    anchors: dict[int, list[str]] = {}
+    for q in source.quotes:
+        anchors.setdefault(q.start, []).append(q.anchor)
+    cuts = sorted({0, len(source.text), *[s for s, _ in spans], *[e for _, e in spans], *anchors})
+    starts = {s for s, _ in spans}
+    ends = {e for _, e in spans}
+    out = []
+    for i, at in enumerate(cuts):
+        if at in ends:
+            out.append("</mark>")
+        for anchor in anchors.get(at, []):
+            out.append(f'<span class="ot-anchor" id="{anchor}"></span>')
+        if at in starts:
+            out.append("<mark>")
+        if i + 1 < len(cuts):
+            out.append(html.escape(source.text[at:cuts[i + 1]]))
+    return "".join(out)
+
+
+# --- catalog -------------------------------------------------------------------------------------
+
+def _formats(package: PackagePlan) -> list[str]:
+    kinds = {Path(r.path).suffix.lstrip(".").upper() for r in package.resources if r.path}
+    return sorted(k for k in kinds if k) + ["JSON (datapackage.json)", "ZIP"]
+
+
+def _render_catalog(env: Environment, plan: SitePlan) -> str:
+    entries = [{"title": p.title, "page": p.page, "summary": _plain(p.description_html, 240),
+                "licence": ", ".join(l["title"] for l in _licences(p.descriptor)) or "not given",
+                "modified": p.modified, "formats": _formats(p)} for p in plan.packages]
+    return env.get_template("catalog.md.j2").render(entries=entries, page="data/index.md")
+
+
+def _catalog_json(plan: SitePlan) -> str:
+    """Every dataset in the DCAT vocabulary (as JSON-LD), for harvesters and portals."""
+    datasets = []
+    for p in plan.packages:
+        d = p.descriptor
+        dataset = {
+            "@type": "dcat:Dataset",
+            "dct:identifier": p.name,
+            "dct:title": p.title,
+            "dct:description": _plain(p.description_html, 5000),
+            "dcat:keyword": [str(k) for k in d.get("keywords") or []],
+            "dcat:landingPage": {"@id": relative_url("index.md", p.page)},
+            "dct:license": [{"@id": l["url"]} if l["url"] else l["title"] for l in _licences(d)],
+            "dct:publisher": {"@type": "foaf:Agent", "foaf:name": _creator(p)},
+            "dcat:distribution": [{
+                "@type": "dcat:Distribution",
+                "dct:title": x.label,
+                "dcat:downloadURL": {"@id": relative_url("index.md", x.target)},
+                "dcat:mediaType": x.media_type,
+                "dcat:byteSize": x.size,
+                "spdx:checksum": {"@type": "spdx:Checksum", "spdx:algorithm": "spdx:checksumAlgorithm_sha256",
+                                  "spdx:checksumValue": x.sha256},
+            } for x in p.downloads],
+        }
+        if d.get("version"):
+            dataset["dcat:version"] = str(d["version"])
+        if p.modified:
+            dataset["dct:modified"] = {"@value": p.modified, "@type": "xsd:date"}
+        datasets.append(dataset)
+    catalog = {
+        "@context": {"dcat": "http://www.w3.org/ns/dcat#", "dct": "http://purl.org/dc/terms/",
+                     "foaf": "http://xmlns.com/foaf/0.1/", "spdx": "http://spdx.org/rdf/terms#",
+                     "xsd": "http://www.w3.org/2001/XMLSchema#"},
+        "@type": "dcat:Catalog",
+        "dct:title": SITE_NAME,
+        "dcat:dataset": datasets,
+    }
+    return json.dumps(catalog, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+# --- commentary ----------------------------------------------------------------------------------
+
+def _render_commentary(env: Environment, plan: SitePlan, page, chart_html: dict, fragments: dict) -> str:
+    out, position = [], 0
+    for index, call in enumerate(page.calls):
+        out.append(page.text[position:call.start])
+        position = call.end
+        package = plan.package(call.ref.split("/")[0])
+        if call.kind == "figure":
+            out.append(_figure_link(package.figures[call.ref], page.relative))
+            continue
+        if call.kind == "chart":
+            view = next(v for v in package.views if v.name == call.ref.split("/")[1])
+            html_text = _chart_fragment(env, chart_html[view.key], page.relative)
+        else:
+            resource = next(r for r in package.resources if r.name == call.ref.split("/")[1])
+            html_text = _table_fragment(env, package, resource, resource.preview, page.relative,
+                                        resource.title, anchors=False)
+        token = "OTFRAGMENT" + hashlib.sha256(f"{page.relative}\0{index}\0{call.ref}".encode()).hexdigest()[:24]
+        fragments[token] = html_text
+        out.append(token)
+    out.append(page.text[position:])
+    return "".join(out)
+
+
+def _figure_link(figure: Figure, page: str) -> str:
+    """A figure as a Markdown link to its quote in the source (or to its row when it has no quote)."""
+    package_page = f"data/{figure.key.split('/')[0]}.md"
+    if figure.source is not None and figure.quote_place is not None:
+        target = f"{relative_url(page, figure.source.page)[:-5]}.md#{figure.quote_place.anchor}"
+    else:
+        target = f"{relative_url(page, package_page)[:-5]}.md#{figure.row_anchor}"
+    return f"[{figure_text(figure)}]({target}){{ .ot-figure }}"
+
+
+# --- assets --------------------------------------------------------------------------------------
+
+def _assets(templates: Path) -> dict[str, bytes]:
+    files = {f"{ASSETS}/{p.name}": p.read_bytes() for p in sorted((templates / "assets").glob("*")) if p.is_file()}
+    files[f"{ASSETS}/vega-embed.js"] = charts.vega_bundle().encode("utf-8")
+    return files

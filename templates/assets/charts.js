@@ -1,0 +1,105 @@
+/* Open Tally charts: turn each static chart into an interactive one, when JavaScript runs.
+ *
+ * Every page loads this file; it does nothing unless the page has a <figure class="ot-chart"> with
+ * a spec in <script type="application/json" class="ot-chart__spec">. Then it loads vega-embed.js
+ * from this file's own folder (the site's only request for charts), draws the spec into a new
+ * element, and only when that succeeds hides the static SVG. If anything fails, the static SVG
+ * stays and a warning goes to the console.
+ *
+ * No eval: vega-embed is given {ast: true}, so Vega parses expressions to a syntax tree and
+ * interprets them with the vega-interpreter that vega-embed 7 bundles (it resolves the interpreter
+ * as vega.expressionInterpreter ?? options.expr ?? its own, and Vega 6 exports none). A
+ * Content-Security-Policy without 'unsafe-eval' is enough. vega-embed and vega-tooltip add their
+ * own <style> elements; a policy that forbids inline styles needs their rules in site.css and
+ * {defaultStyle: false} below.
+ */
+(function () {
+  "use strict";
+
+  var current = document.currentScript ||
+    document.querySelector('script[src$="/charts.js"], script[src="charts.js"]');
+  var BUNDLE = current && current.src ? new URL("vega-embed.js", current.src).href : null;
+  var OPTIONS = { renderer: "svg", actions: false, ast: true };
+  var loading = null;
+
+  function loadBundle() {
+    if (window.vegaEmbed) return Promise.resolve(window.vegaEmbed);
+    if (!BUNDLE) return Promise.reject(new Error("cannot tell where charts.js was loaded from"));
+    if (!loading) {
+      loading = new Promise(function (resolve, reject) {
+        var script = document.createElement("script");
+        script.src = BUNDLE;
+        script.async = true;
+        script.addEventListener("load", function () {
+          if (window.vegaEmbed) resolve(window.vegaEmbed);
+          else reject(new Error(BUNDLE + " did not define vegaEmbed"));
+        });
+        script.addEventListener("error", function () {
+          loading = null; // a later page may try again
+          reject(new Error("could not load " + BUNDLE));
+        });
+        document.head.appendChild(script);
+      });
+    }
+    return loading;
+  }
+
+  function enhance(figure, embed) {
+    var staticPart = figure.querySelector(".ot-chart__static");
+    var specNode = figure.querySelector("script.ot-chart__spec");
+    if (!staticPart || !specNode) return;
+    var spec = JSON.parse(specNode.textContent);
+    var svg = staticPart.querySelector("svg");
+    var target = document.createElement("div");
+    target.className = "ot-chart__interactive";
+    // Drawn in place but folded away, so that a "container" width is the figure's width.
+    target.style.width = "100%";
+    target.style.height = "0";
+    target.style.overflow = "hidden";
+    staticPart.parentNode.insertBefore(target, staticPart.nextSibling);
+    figure.setAttribute("data-ot-chart", "drawing");
+    return embed(target, spec, OPTIONS).then(function () {
+      target.style.height = "";
+      target.style.overflow = "";
+      // The static SVG stays in the page, hidden: its <title> and <desc> name the interactive chart.
+      var names = svg && svg.getAttribute("aria-labelledby");
+      target.setAttribute("role", "img");
+      if (names) target.setAttribute("aria-labelledby", names);
+      else target.setAttribute("aria-label", spec.description || "");
+      staticPart.hidden = true;
+      figure.setAttribute("data-ot-chart", "interactive");
+    }, function (error) {
+      target.parentNode.removeChild(target);
+      throw error;
+    });
+  }
+
+  function run() {
+    var figures = Array.prototype.filter.call(
+      document.querySelectorAll("figure.ot-chart"),
+      function (figure) { return !figure.hasAttribute("data-ot-chart") && figure.querySelector("script.ot-chart__spec"); });
+    if (!figures.length) return;
+    figures.forEach(function (figure) { figure.setAttribute("data-ot-chart", "waiting"); });
+    loadBundle().then(function (embed) {
+      figures.forEach(function (figure) {
+        Promise.resolve().then(function () { return enhance(figure, embed); }).catch(function (error) {
+          figure.setAttribute("data-ot-chart", "static");
+          console.warn("Open Tally: the interactive chart could not be drawn; the static one stays.", error);
+        });
+      });
+    }, function (error) {
+      figures.forEach(function (figure) { figure.setAttribute("data-ot-chart", "static"); });
+      console.warn("Open Tally: interactive charts are not available; the static ones stay.", error);
+    });
+  }
+
+  // Material for MkDocs with instant navigation swaps pages without reloading: document$ emits for
+  // each page, the first included.
+  if (window.document$ && typeof window.document$.subscribe === "function") {
+    window.document$.subscribe(run);
+  } else if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", run);
+  } else {
+    run();
+  }
+})();
