@@ -1102,6 +1102,9 @@ def _finish(draft: _Draft, title: str, description: str) -> alt.TopLevelMixin:
         # The interactive chart fills its container (readable type on a phone); the static drawing,
         # which has no container, falls back to config.view.continuousWidth.
         chart.width = "container"
+        # Only the width follows the container: heights are set by the number of bars, and asking
+        # Vega to fit them too makes it warn in the reader's console.
+        chart.autosize = alt.AutoSizeParams(type="fit-x", contains="padding")
     user_config = chart.config.to_dict() if chart.config is not alt.Undefined else {}
     chart.config = alt.Config.from_dict(_merged(THEME, user_config), validate=False)
     return chart

@@ -417,3 +417,17 @@ def test_a_large_resource_gets_a_bounded_preview_and_pages_stay_under_1_mb(tmp_p
     figure = page.find("figure", id="big-trend")
     assert figure.select_one(".ot-chart__static svg") is not None
     assert len(figure.select("details table tbody tr")) <= 2_000
+
+
+def test_with_a_site_url_the_sitemap_lists_every_page(tmp_path, monkeypatch):
+    monkeypatch.setenv("SITE_URL", "https://stats.example.org/nexus/")
+    out = tmp_path / "site"
+    assert build_site(Project(ROOT), out).ok
+    import xml.etree.ElementTree as ET
+
+    ns = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9"}
+    sitemap = ET.parse(out / "sitemap.xml").getroot()
+    listed = sorted(loc.text.strip().removeprefix("https://stats.example.org/nexus/") for loc in sitemap.findall("s:url/s:loc", ns))
+    pages = sorted(p.relative_to(out).as_posix() for p in out.rglob("*.html") if p.name != "404.html")
+    assert listed == pages
+    assert {m.text for m in sitemap.findall("s:url/s:lastmod", ns)} == {"2026-11-26"}  # the data's date, not the clock
