@@ -64,15 +64,10 @@ def build_command(out: Path, project: Path, debug: bool) -> None:
         _fail(exc, debug)
         return
     if not result.ok:
-        click.echo(report.format_text(result.report), nl=False)
-        for issue in result.issues:
-            click.echo(f"{issue.location()}: {issue.severity.value}: {issue.message} [{issue.code}]")
-            if issue.hint:
-                click.echo(f"    how to fix: {issue.hint}")
+        click.echo(report.format_text(result.report) + report.format_issues(result.issues), nl=False)
         click.echo(f"not built: the site in {out} was left as it was")
         sys.exit(1)
-    for issue in result.issues:
-        click.echo(f"{issue.location()}: {issue.severity.value}: {issue.message} [{issue.code}]")
+    click.echo(report.format_issues(result.issues), nl=False)
     page, size = result.largest_page
     click.echo(f"built {out}: {result.pages} pages, {result.charts} charts, {result.downloads} downloads; "
                f"{result.files:,} files, {result.bytes / 1e6:.1f} MB (largest page {page}, {size / 1e3:,.0f} kB) "

@@ -18,6 +18,16 @@ def summary_line(report: Report) -> str:
             f"{_plural(report.warnings, 'warning')}")
 
 
+def format_issues(issues) -> str:
+    """Each issue as ``path:row: severity: message [code]``, then how to fix it."""
+    lines = []
+    for issue in issues:
+        lines.append(f"{issue.location()}: {issue.severity.value}: {issue.message} [{issue.code}]")
+        if issue.hint:
+            lines.append(f"    how to fix: {issue.hint}")
+    return "".join(f"{line}\n" for line in lines)
+
+
 def format_text(report: Report) -> str:
     """One block per issue, ``path:row: severity: message`` then how to fix it; a summary line last."""
     lines = []
@@ -28,10 +38,7 @@ def format_text(report: Report) -> str:
         lines.append(f"{state}  {package.name} ({package.path}): {_plural(package.resources, 'resource')}, "
                      f"{_plural(package.rows, 'row')}, {_plural(package.errors, 'error')}, "
                      f"{_plural(package.warnings, 'warning')}")
-        for issue in package.issues:
-            lines.append(f"{issue.location()}: {issue.severity.value}: {issue.message} [{issue.code}]")
-            if issue.hint:
-                lines.append(f"    how to fix: {issue.hint}")
+        lines += format_issues(package.issues).splitlines()
     lines.append(summary_line(report))
     return "\n".join(lines) + "\n"
 

@@ -24,9 +24,7 @@ def serve(project_dir: Path, host: str, port: int, log: Callable[[str], None]) -
             log(f"error: {exc}")
             return
         if not result.ok:
-            log(report.format_text(result.report))
-            for issue in result.issues:
-                log(f"{issue.location()}: {issue.severity.value}: {issue.message} [{issue.code}]")
+            log(report.format_text(result.report) + report.format_issues(result.issues))
             return
         log(f"rebuilt: {result.pages} pages in {result.seconds:.1f} s")
 
