@@ -6,7 +6,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-requirements
 
-.PHONY: site test validate serve clean
+.PHONY: site test validate serve clean browser audit
 
 site: $(STAMP)
 	$(PY) build.py build
@@ -17,8 +17,22 @@ serve: $(STAMP)
 validate: $(STAMP)
 	$(PY) build.py validate --strict
 
-test: $(STAMP)
+test: $(STAMP) browser
 	$(PY) -m pytest
+
+# The browser tests drive Debian's Chromium (nothing here can download a browser). Install it when it
+# is missing and apt-get is there; elsewhere the tests say how to install one.
+browser:
+	@if [ ! -x /usr/bin/chromium ] && command -v apt-get >/dev/null 2>&1; then \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  echo "installing Debian's chromium for the browser tests"; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium fonts-liberation >/dev/null; \
+	fi
+
+# Lighthouse scores of three pages of a freshly built site (an audit, not a gate: exits 0 whatever the
+# scores). Installs the Lighthouse pinned in tools/package-lock.json into .build/audit/ on first use.
+audit: $(STAMP)
+	$(PY) tools/audit.py
 
 # The virtual environment is made again whenever requirements.txt changes.
 $(STAMP): requirements.txt

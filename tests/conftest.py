@@ -37,3 +37,76 @@ def nexus_copy(workdir) -> Path:
 def run_cli(*args: str):
     """Run ``build.py`` in-process, the way a user would call it, and return click's result."""
     return CliRunner().invoke(build.cli, list(args), catch_exceptions=False)
+
+
+# --- the built site in a real browser --------------------------------------------------------------
+
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+NO_BROWSER = ("no Chromium to run the browser tests: install Debian's (sudo apt-get install chromium; "
+              "`make test` does this where apt-get is available) or Playwright's own "
+              "(.venv/bin/python -m playwright install chromium), or set OPENTALLY_CHROMIUM to a Chromium binary")
+
+
+def chromium_path(playwright) -> str:
+    """Debian's chromium first (CI has it), else a Chromium that Playwright installed, else fail loudly."""
+    import os
+
+    for candidate in (os.environ.get("OPENTALLY_CHROMIUM"), "/usr/bin/chromium", "/usr/bin/chromium-browser"):
+        if candidate and Path(candidate).is_file():
+            return candidate
+    try:
+        own = playwright.chromium.executable_path
+    except Exception:  # Playwright raises when it has no browser of its own
+        own = ""
+    if own and Path(own).is_file():
+        return own
+    pytest.fail(NO_BROWSER, pytrace=False)
+
+
+@pytest.fixture(scope="session")
+def built_site(tmp_path_factory) -> Path:
+    """The shipped site, built once for the browser tests."""
+    from opentally.pipeline import Project, build_site
+
+    out = tmp_path_factory.mktemp("browser") / "site"
+    result = build_site(Project(ROOT), out)
+    assert result.ok, result.report
+    return out
+
+
+@pytest.fixture(scope="session")
+def site_server(built_site, tmp_path_factory):
+    """A copy of the built site served over HTTP on 127.0.0.1; yields (base URL, served folder)."""
+    import functools
+    import threading
+    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+
+    served = tmp_path_factory.mktemp("served") / "site"
+    shutil.copytree(built_site, served)
+
+    class Quiet(SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(served)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}", served
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=chromium_path(playwright), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+def site_pages(site: Path) -> list[str]:
+    """Every HTML page of a built site, as paths relative to its root."""
+    return sorted(p.relative_to(site).as_posix() for p in site.rglob("*.html"))

@@ -1,0 +1,75 @@
+"""A test of the browser tests: the checks that pass on the shipped site fail on a broken page."""
+
+from __future__ import annotations
+
+import pytest
+
+from page_audit import audit_page, keyboard_problems, narrow_screen_problems, open_page
+
+INJECTIONS = {
+    "external-image": '<img src="https://tracker.example.org/pixel.png" alt="tracking pixel">',
+    "unlabelled-button": '<button type="button"><svg width="10" height="10"></svg></button>',
+    "console-error": "<script>console.error('broken on purpose')</script>",
+    "too-wide": '<div style="width: 900px">a block wider than a phone</div>',
+    "no-focus-style": '<style>a:focus, a:focus-visible { outline: none !important; box-shadow: none !important; }</style>',
+}
+
+
+@pytest.fixture(scope="module")
+def broken_pages(site_server):
+    """Copies of the about page, each with one fault, served beside the site (never part of it)."""
+    base, served = site_server
+    about = (served / "about.html").read_text(encoding="utf-8")
+    names = {}
+    for name, snippet in INJECTIONS.items():
+        page = f"zz-broken-{name}.html"
+        (served / page).write_text(about.replace("</article>", f"{snippet}</article>", 1), encoding="utf-8")
+        names[name] = page
+    yield names
+    for page in names.values():
+        (served / page).unlink()
+
+
+@pytest.fixture(scope="module")
+def desktop(browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    yield context
+    context.close()
+
+
+@pytest.fixture(scope="module")
+def phone(browser):
+    context = browser.new_context(viewport={"width": 375, "height": 740}, is_mobile=True)
+    yield context
+    context.close()
+
+
+def test_an_image_from_another_host_fails_the_page(site_server, desktop, broken_pages):
+    problems = audit_page(desktop, site_server[0], broken_pages["external-image"])
+    assert "request to another host: https://tracker.example.org/pixel.png" in problems
+
+
+def test_a_button_without_a_name_fails_the_page(site_server, desktop, broken_pages):
+    problems = audit_page(desktop, site_server[0], broken_pages["unlabelled-button"])
+    assert any(p.startswith("axe button-name (critical)") for p in problems), problems
+
+
+def test_a_console_error_fails_the_page(site_server, desktop, broken_pages):
+    problems = audit_page(desktop, site_server[0], broken_pages["console-error"])
+    assert "console error: broken on purpose" in problems
+
+
+def test_a_block_wider_than_a_phone_fails_the_page(site_server, phone, broken_pages):
+    page, _ = open_page(phone, site_server[0], broken_pages["too-wide"])
+    try:
+        assert any(p.startswith("the page scrolls sideways") for p in narrow_screen_problems(page))
+    finally:
+        page.close()
+
+
+def test_links_without_a_visible_focus_fail_the_page(site_server, desktop, broken_pages):
+    page, _ = open_page(desktop, site_server[0], broken_pages["no-focus-style"])
+    try:
+        assert any(p.startswith("no visible focus on: A") for p in keyboard_problems(page))
+    finally:
+        page.close()

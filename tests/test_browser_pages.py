@@ -1,0 +1,90 @@
+"""Every page of the shipped site, in headless Chromium: no errors, no third parties, WCAG 2.2 AA,
+phone-sized screens and keyboards."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT, site_pages
+from page_audit import audit_page, keyboard_problems, narrow_screen_problems, open_page
+
+SCREENSHOTS = ROOT / "tests" / "screenshots"
+PAGE_TYPES = {"home": "index.html", "commentary": "commentary/operation-nexus.html",
+              "dataset": "data/operation-nexus.html", "catalog": "data/index.html",
+              "source": "data/operation-nexus/sources/mps-letter-2013-07-24.html"}
+
+
+def pytest_generate_tests(metafunc):
+    if "page_path" in metafunc.fixturenames:
+        metafunc.parametrize("page_path", _shipped_pages())
+
+
+def _shipped_pages() -> list[str]:
+    """The pages of the shipped site, known before it is built: site_src pages and the generated ones."""
+    pages = {p.relative_to(ROOT / "site_src").with_suffix(".html").as_posix() for p in (ROOT / "site_src").rglob("*.md")}
+    pages |= {"404.html", *PAGE_TYPES.values()}
+    return sorted(pages)
+
+
+def test_the_test_list_is_every_page_of_the_built_site(built_site):
+    assert _shipped_pages() == site_pages(built_site)
+
+
+@pytest.fixture(scope="module")
+def desktop(browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    yield context
+    context.close()
+
+
+@pytest.fixture(scope="module")
+def phone(browser):
+    context = browser.new_context(viewport={"width": 375, "height": 740}, is_mobile=True, has_touch=True,
+                                  device_scale_factor=2)
+    yield context
+    context.close()
+
+
+def test_no_errors_no_other_hosts_and_no_accessibility_violations(site_server, desktop, page_path):
+    base, _ = site_server
+    assert audit_page(desktop, base, page_path) == []
+
+
+def test_on_a_phone_nothing_scrolls_sideways_and_text_stays_readable(site_server, phone, page_path):
+    base, _ = site_server
+    page, seen = open_page(phone, base, page_path)
+    try:
+        assert narrow_screen_problems(page) + seen.problems() == []
+    finally:
+        page.close()
+
+
+def test_every_control_is_reachable_by_keyboard_with_a_visible_focus(site_server, desktop, page_path):
+    base, _ = site_server
+    page, _ = open_page(desktop, base, page_path)
+    try:
+        assert keyboard_problems(page) == []
+    finally:
+        page.close()
+
+
+@pytest.mark.parametrize("kind", sorted(PAGE_TYPES) + ["search"])
+def test_screenshots_of_each_page_type(site_server, desktop, phone, kind):
+    """For reviewers: what the public sees, at 1280 and 375 px wide, in tests/screenshots/."""
+    base, _ = site_server
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    for name, context in (("1280", desktop), ("375", phone)):
+        page, seen = open_page(context, base, PAGE_TYPES.get(kind, "index.html"))
+        try:
+            if kind == "search":
+                from test_browser_search import search
+
+                search(page, "high harm")
+            target = SCREENSHOTS / f"{kind}-{name}.png"
+            page.screenshot(path=str(target), full_page=True)
+            assert target.stat().st_size > 10_000
+            assert seen.problems() == []
+        finally:
+            page.close()
