@@ -48,11 +48,14 @@ NO_BROWSER = ("no Chromium to run the browser tests: install Debian's (sudo apt-
               "(.venv/bin/python -m playwright install chromium), or set OPENTALLY_CHROMIUM to a Chromium binary")
 
 
-def chromium_path(playwright) -> str:
+SYSTEM_CHROMIUMS = ("/usr/bin/chromium", "/usr/bin/chromium-browser")
+
+
+def chromium_path(playwright, system=SYSTEM_CHROMIUMS) -> str:
     """Debian's chromium first (CI has it), else a Chromium that Playwright installed, else fail loudly."""
     import os
 
-    for candidate in (os.environ.get("OPENTALLY_CHROMIUM"), "/usr/bin/chromium", "/usr/bin/chromium-browser"):
+    for candidate in (os.environ.get("OPENTALLY_CHROMIUM"), *system):
         if candidate and Path(candidate).is_file():
             return candidate
     try:
