@@ -67,6 +67,9 @@ def open_page(context, base: str, path: str, javascript: bool = True):
 def wait_for_charts(page, timeout: float = 15_000) -> None:
     """With JavaScript on, wait until every chart has become interactive (or failed)."""
     if page.evaluate("document.querySelector('figure.ot-chart script.ot-chart__spec') !== null"):
+        # charts.js draws a chart when it comes on screen: bring each one there.
+        for figure in page.locator("figure.ot-chart").all():
+            figure.scroll_into_view_if_needed()
         page.wait_for_function(
             """() => [...document.querySelectorAll('figure.ot-chart')]
                      .filter(f => f.querySelector('script.ot-chart__spec'))

@@ -80,15 +80,31 @@
       function (figure) { return !figure.hasAttribute("data-ot-chart") && figure.querySelector("script.ot-chart__spec"); });
     if (!figures.length) return;
     figures.forEach(function (figure) { figure.setAttribute("data-ot-chart", "waiting"); });
+    if (!("IntersectionObserver" in window)) {
+      figures.forEach(draw);
+      return;
+    }
+    // The Vega bundle is 900 kB of script: load and run it only when a chart comes on screen (the
+    // static chart is there until then), so that it never holds up the first screen of text, and a
+    // reader who does not scroll to a chart does not pay for it.
+    var observer = new IntersectionObserver(function (entries) {
+      entries.forEach(function (entry) {
+        if (!entry.isIntersecting) return;
+        observer.unobserve(entry.target);
+        draw(entry.target);
+      });
+    });
+    figures.forEach(function (figure) { observer.observe(figure); });
+  }
+
+  function draw(figure) {
     loadBundle().then(function (embed) {
-      figures.forEach(function (figure) {
-        Promise.resolve().then(function () { return enhance(figure, embed); }).catch(function (error) {
-          figure.setAttribute("data-ot-chart", "static");
-          console.warn("Open Tally: the interactive chart could not be drawn; the static one stays.", error);
-        });
+      return Promise.resolve().then(function () { return enhance(figure, embed); }).catch(function (error) {
+        figure.setAttribute("data-ot-chart", "static");
+        console.warn("Open Tally: the interactive chart could not be drawn; the static one stays.", error);
       });
     }, function (error) {
-      figures.forEach(function (figure) { figure.setAttribute("data-ot-chart", "static"); });
+      figure.setAttribute("data-ot-chart", "static");
       console.warn("Open Tally: interactive charts are not available; the static ones stay.", error);
     });
   }
