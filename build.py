@@ -44,6 +44,36 @@ def validate_command(package_dirs: tuple[Path, ...], root: Path, strict: bool, a
     sys.exit(0 if result.valid else 1)
 
 
+@cli.command("check")
+@click.option("--base", "base", default=None, metavar="REF",
+              help="Commit or branch to compare with (default: the merge base with main).")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON instead of Markdown.")
+@click.option("--debug", is_flag=True, help="Show a traceback when the check cannot run.")
+def check_command(base: str | None, as_json: bool, debug: bool) -> None:
+    """Report what the change since --base does to the data, for a pull-request review.
+
+    Markdown (for a pull-request comment; also appended to $GITHUB_STEP_SUMMARY when set) or JSON.
+    Exit status: 0 when the change can be merged, 1 when it cannot, 2 for a usage error.
+    """
+    import os
+
+    from opentally import check, check_report
+
+    try:
+        result = check.check_change(Path("."), base)
+    except check.UnknownBase as exc:
+        raise click.UsageError(f"{exc.message}\n  how to fix: {exc.hint}") from None
+    except BuildError as exc:
+        _fail(exc, debug)
+        return
+    markdown = check_report.format_markdown(result)
+    click.echo(check_report.format_json(result) if as_json else markdown, nl=False)
+    if os.environ.get("GITHUB_STEP_SUMMARY"):
+        with open(os.environ["GITHUB_STEP_SUMMARY"], "a", encoding="utf-8") as summary:
+            summary.write(markdown)
+    sys.exit(0 if result.mergeable else 1)
+
+
 @cli.command("build")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("site"), show_default=True,
               help="Folder the site is written to; replaced only when the whole build succeeds.")

@@ -1,0 +1,547 @@
+"""What a change does to the data: the report a reviewer reads on a pull request.
+
+``check_change`` compares the working tree with a base commit, reading the old files with git
+itself (``git show REF:path``), never by checking anything out. For every package the change
+touches it gives the validation report, a data diff per resource (rows matched on the primary key,
+or by position), schema, metadata and view changes, and the version rules; it also lists the
+commentary pages changed and the figures they quote whose value changed.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+from . import load, validate
+from .commentary import read_commentary
+from .issues import BuildError, Issue, error, warning
+
+PACKAGES = "datapackages"
+COMMENTARY = "site_src"
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# A change of type that accepts every value the old type accepted.
+_WIDER_TYPES = {("integer", "number"), ("integer", "string"), ("number", "string"), ("date", "string"),
+                ("year", "integer"), ("year", "string"), ("yearmonth", "string"), ("boolean", "string"),
+                ("date", "datetime"), ("datetime", "string"), ("time", "string")}
+_WIDER_TYPES |= {(t, "any") for t in ("integer", "number", "string", "date", "datetime", "boolean", "year",
+                                      "yearmonth", "time", "object", "array", "duration", "geopoint")}
+
+
+@dataclass(frozen=True)
+class CellChange:
+    field: str
+    old: str
+    new: str
+
+
+@dataclass(frozen=True)
+class RowChange:
+    key: str
+    row: int  # row number in the new file (header is row 1)
+    cells: tuple[CellChange, ...]
+
+
+@dataclass(frozen=True)
+class ResourceDiff:
+    name: str
+    path: str
+    status: str  # "added", "removed", "changed", "unchanged"
+    matched_on: str  # "primary key id" or "row position"
+    added: tuple[tuple[str, int, dict], ...] = ()  # (key, row number in the new file, row)
+    removed: tuple[tuple[str, int, dict], ...] = ()  # (key, row number in the old file, row)
+    changed: tuple[RowChange, ...] = ()
+
+    @property
+    def has_changes(self) -> bool:
+        return self.status != "unchanged"
+
+
+@dataclass(frozen=True)
+class Change:
+    """One change to a descriptor: a schema, metadata or view change."""
+
+    kind: str  # "schema", "metadata", "view"
+    where: str
+    description: str
+    breaking: bool = False
+
+
+@dataclass(frozen=True)
+class PackageChange:
+    name: str
+    status: str  # "added", "removed", "changed"
+    old_version: str
+    new_version: str
+    report: validate.PackageReport | None
+    resources: tuple[ResourceDiff, ...]
+    changes: tuple[Change, ...]
+    issues: tuple[Issue, ...]  # version rules and formula-like cells
+
+    @property
+    def data_changed(self) -> bool:
+        return any(r.has_changes for r in self.resources) or any(c.kind == "schema" for c in self.changes)
+
+
+@dataclass(frozen=True)
+class FigureChange:
+    page: str
+    line: int
+    ref: str
+    old: str
+    new: str
+
+
+@dataclass(frozen=True)
+class CheckReport:
+    base: str
+    packages: tuple[PackageChange, ...]
+    commentary: tuple[tuple[str, str, int, int], ...]  # (path, status, lines added, lines removed)
+    figures: tuple[FigureChange, ...]
+    issues: tuple[Issue, ...] = field(default=())
+
+    @property
+    def all_issues(self) -> tuple[Issue, ...]:
+        found = list(self.issues)
+        for p in self.packages:
+            found += list(p.report.issues if p.report else ()) + list(p.issues)
+        return tuple(found)
+
+    @property
+    def errors(self) -> int:
+        return sum(1 for i in self.all_issues if i.is_error)
+
+    @property
+    def warnings(self) -> int:
+        return sum(1 for i in self.all_issues if not i.is_error)
+
+    @property
+    def mergeable(self) -> bool:
+        return self.errors == 0
+
+
+# --- git -----------------------------------------------------------------------------------------
+
+def _git(root: Path, *args: str, binary: bool = False):
+    result = subprocess.run(["git", *args], cwd=root, capture_output=True)
+    if result.returncode != 0:
+        message = result.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise BuildError(f"git {' '.join(args)} failed: {message[-1] if message else 'no message'}",
+                         hint="run the check inside the repository, with --base naming a commit or branch that exists "
+                              "(in CI, fetch the whole history: fetch-depth 0)")
+    return result.stdout if binary else result.stdout.decode("utf-8")
+
+
+class UnknownBase(BuildError):
+    """--base names nothing git knows: a usage error."""
+
+
+def resolve_base(root: Path, base: str | None) -> str:
+    """The commit to compare with: --base, else the merge base with main (or origin/main)."""
+    _git(root, "rev-parse", "--git-dir")  # not a repository: say so before anything else
+    if base:
+        probe = subprocess.run(["git", "rev-parse", "--verify", "--quiet", f"{base}^{{commit}}"], cwd=root,
+                               capture_output=True, text=True)
+        if probe.returncode != 0:
+            raise UnknownBase(f'--base "{base}" is not a commit or branch of this repository',
+                              hint="name a branch (main, origin/main) or a commit; in CI, fetch the whole history")
+        return probe.stdout.strip()
+    for branch in ("main", "origin/main"):
+        probe = subprocess.run(["git", "rev-parse", "--verify", "--quiet", branch], cwd=root, capture_output=True)
+        if probe.returncode == 0:
+            return _git(root, "merge-base", "HEAD", branch).strip()
+    raise BuildError("there is no branch main to compare with", hint="name the base with --base REF")
+
+
+def _changed_paths(root: Path, base: str) -> dict[str, str]:
+    """Every path the change touches (committed, staged, unstaged or untracked) -> A, M or D."""
+    changed = {}
+    for line in _git(root, "diff", "--name-status", "--no-renames", base, "--").splitlines():
+        status, path = line.split("\t", 1)
+        changed[path] = status[0]
+    for path in _git(root, "ls-files", "--others", "--exclude-standard").splitlines():
+        changed[path] = "A"
+    return changed
+
+
+def _old_bytes(root: Path, base: str, path: str) -> bytes | None:
+    result = subprocess.run(["git", "show", f"{base}:{path}"], cwd=root, capture_output=True)
+    return result.stdout if result.returncode == 0 else None
+
+
+# --- the check -----------------------------------------------------------------------------------
+
+def check_change(root: Path, base: str | None = None) -> CheckReport:
+    commit = resolve_base(root, base)
+    root = Path(_git(root, "rev-parse", "--show-toplevel").strip())
+    changed = _changed_paths(root, commit)
+    names = sorted({PurePosixPath(p).parts[1] for p in changed
+                    if PurePosixPath(p).parts[:1] == (PACKAGES,) and len(PurePosixPath(p).parts) > 2})
+    packages = tuple(_check_package(root, commit, name) for name in names)
+    pages = tuple(_commentary_changes(root, commit, changed))
+    figures = tuple(_figures_changed(root, packages))
+    return CheckReport(base or commit[:12], packages, pages, figures)
+
+
+def _check_package(root: Path, base: str, name: str) -> PackageChange:
+    folder = root / PACKAGES / name
+    old_descriptor = _json(_old_bytes(root, base, f"{PACKAGES}/{name}/datapackage.json"))
+    if not (folder / load.DESCRIPTOR).exists():
+        return PackageChange(name, "removed", _version(old_descriptor), "", None, (), (), ())
+    loaded = load.load_package(folder)
+    report = validate.validate_packages([loaded]).packages[0]
+    new_descriptor = loaded.descriptor or {}
+    status = "added" if old_descriptor is None else "changed"
+    old_descriptor = old_descriptor or {}
+    resources = tuple(_diff_resource(root, base, name, old_descriptor, new_descriptor, r)
+                      for r in _resource_names(old_descriptor, new_descriptor))
+    changes = tuple(_schema_changes(root, base, name, old_descriptor, new_descriptor)
+                    + _metadata_changes(old_descriptor, new_descriptor)
+                    + _view_changes(old_descriptor, new_descriptor))
+    issues = _version_rules(name, loaded, status, old_descriptor, new_descriptor, resources, changes)
+    issues += _formula_cells(root, name, new_descriptor, resources)
+    return PackageChange(name, status, _version(old_descriptor), _version(new_descriptor), report, resources,
+                         changes, tuple(issues))
+
+
+def _json(data: bytes | None) -> dict | None:
+    if data is None:
+        return None
+    try:
+        value = json.loads(data.decode("utf-8-sig"))
+    except (ValueError, UnicodeDecodeError):
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def _version(descriptor: dict | None) -> str:
+    return str((descriptor or {}).get("version") or "")
+
+
+def _resources(descriptor: dict) -> dict[str, dict]:
+    return {r["name"]: r for r in descriptor.get("resources") or [] if isinstance(r, dict) and isinstance(r.get("name"), str)}
+
+
+def _resource_names(old: dict, new: dict) -> list[str]:
+    names = list(_resources(new))
+    return names + [n for n in _resources(old) if n not in names]
+
+
+# --- data diff -----------------------------------------------------------------------------------
+
+def _schema(root: Path, base: str | None, package: str, resource: dict) -> dict:
+    schema = resource.get("schema")
+    if isinstance(schema, str):
+        path = f"{PACKAGES}/{package}/{schema}"
+        data = _old_bytes(root, base, path) if base else _read(root / path)
+        schema = _json(data) or {}
+    return schema if isinstance(schema, dict) else {}
+
+
+def _read(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except OSError:
+        return None
+
+
+def _table(data: bytes | None, resource: dict) -> tuple[list[str], list[dict]]:
+    if not data:
+        return [], []
+    dialect = resource.get("dialect") if isinstance(resource.get("dialect"), dict) else {}
+    text = data.decode(str(resource.get("encoding") or "utf-8").replace("utf-8", "utf-8-sig"), "replace")
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=dialect.get("delimiter", ","),
+                        quotechar=dialect.get("quoteChar", '"'))
+    rows = list(reader)
+    if not rows:
+        return [], []
+    header = rows[0]
+    return header, [dict(zip(header, row)) for row in rows[1:]]
+
+
+def _key_fields(schema: dict, header: list[str]) -> list[str]:
+    key = schema.get("primaryKey")
+    key = [key] if isinstance(key, str) else list(key or [])
+    return key if key and all(k in header for k in key) else []
+
+
+def _diff_resource(root: Path, base: str, package: str, old_descriptor: dict, new_descriptor: dict,
+                   name: str) -> ResourceDiff:
+    old_resource, new_resource = _resources(old_descriptor).get(name), _resources(new_descriptor).get(name)
+    resource = new_resource or old_resource
+    path = resource.get("path") if isinstance(resource.get("path"), str) else ""
+    shown = f"{PACKAGES}/{package}/{path}"
+    if not path or not str(path).endswith((".csv", ".tsv")) and resource.get("format") not in ("csv", "tsv"):
+        old_data = _old_bytes(root, base, shown) if old_resource and path else None
+        new_data = _read(root / shown) if new_resource and path else None
+        status = "unchanged" if old_data == new_data else ("added" if old_data is None else "removed" if new_data is None else "changed")
+        return ResourceDiff(name, shown, status, "file")
+    old_header, old_rows = _table(_old_bytes(root, base, f"{PACKAGES}/{package}/{old_resource['path']}")
+                                  if old_resource and isinstance(old_resource.get("path"), str) else None,
+                                  old_resource or {})
+    new_header, new_rows = _table(_read(root / shown) if new_resource else None, new_resource or {})
+    schema = _schema(root, None, package, new_resource) if new_resource else _schema(root, base, package, old_resource)
+    key = _key_fields(schema, new_header or old_header)
+    if key and not all(k in old_header for k in key) and old_rows:
+        key = []
+    matched = f"primary key {', '.join(key)}" if key else "row position"
+
+    def keyed(rows):
+        if key:
+            return {" / ".join(row.get(k, "") for k in key): (n, row) for n, row in enumerate(rows, start=2)}
+        return {f"row {n}": (n, row) for n, row in enumerate(rows, start=2)}
+
+    old_keyed, new_keyed = keyed(old_rows), keyed(new_rows)
+    added = tuple((k, n, row) for k, (n, row) in new_keyed.items() if k not in old_keyed)
+    removed = tuple((k, n, row) for k, (n, row) in old_keyed.items() if k not in new_keyed)
+    changed = []
+    for k, (number, row) in new_keyed.items():
+        if k in old_keyed:
+            old_row = old_keyed[k][1]
+            cells = tuple(CellChange(f, old_row.get(f, ""), row.get(f, "")) for f in new_header
+                          if f in old_header and old_row.get(f, "") != row.get(f, ""))
+            if cells:
+                changed.append(RowChange(k, number, cells))
+    if old_resource is None:
+        status = "added"
+    elif new_resource is None:
+        status = "removed"
+    else:
+        status = "changed" if (added or removed or changed or old_header != new_header) else "unchanged"
+    return ResourceDiff(name, shown, status, matched, added, removed, tuple(changed))
+
+
+# --- schema, metadata and views ------------------------------------------------------------------
+
+def _fields(schema: dict) -> list[dict]:
+    return [f for f in schema.get("fields") or [] if isinstance(f, dict) and isinstance(f.get("name"), str)]
+
+
+def _schema_changes(root: Path, base: str, package: str, old_descriptor: dict, new_descriptor: dict) -> list[Change]:
+    changes: list[Change] = []
+    old_resources, new_resources = _resources(old_descriptor), _resources(new_descriptor)
+    for name, new_resource in new_resources.items():
+        if name not in old_resources:
+            continue
+        old_schema = _schema(root, base, package, old_resources[name])
+        new_schema = _schema(root, None, package, new_resource)
+        changes += _compare_schemas(name, old_schema, new_schema)
+    return changes
+
+
+def _compare_schemas(resource: str, old: dict, new: dict) -> list[Change]:
+    changes: list[Change] = []
+    old_fields, new_fields = _fields(old), _fields(new)
+    old_by_name, new_by_name = {f["name"]: f for f in old_fields}, {f["name"]: f for f in new_fields}
+    gone = [f for f in old_fields if f["name"] not in new_by_name]
+    came = [f for f in new_fields if f["name"] not in old_by_name]
+    renamed = {}
+    for f in gone:
+        position = old_fields.index(f)
+        twin = next((g for g in came if new_fields.index(g) == position and g not in renamed.values()), None)
+        if twin is not None:
+            renamed[f["name"]] = twin
+    for f in gone:
+        if f["name"] in renamed:
+            changes.append(Change("schema", resource, f'field "{f["name"]}" renamed to "{renamed[f["name"]]["name"]}"', True))
+        else:
+            changes.append(Change("schema", resource, f'field "{f["name"]}" removed', True))
+    for f in came:
+        if f not in renamed.values():
+            changes.append(Change("schema", resource, f'field "{f["name"]}" added', False))
+    for name, new_field in new_by_name.items():
+        old_field = old_by_name.get(name)
+        if old_field is not None:
+            changes += _compare_fields(resource, old_field, new_field)
+    old_key, new_key = old.get("primaryKey"), new.get("primaryKey")
+    if old_key != new_key:
+        changes.append(Change("schema", resource, f"primary key changed from {old_key} to {new_key}", True))
+    if old.get("foreignKeys") != new.get("foreignKeys"):
+        changes.append(Change("schema", resource, "foreign keys changed", bool(new.get("foreignKeys"))))
+    if old.get("missingValues") != new.get("missingValues"):
+        changes.append(Change("schema", resource, f"missing values changed from {old.get('missingValues')} to "
+                                                  f"{new.get('missingValues')}", True))
+    return changes
+
+
+def _compare_fields(resource: str, old: dict, new: dict) -> list[Change]:
+    name = new["name"]
+    where = f'field "{name}"'
+    changes = []
+    old_type, new_type = old.get("type", "string"), new.get("type", "string")
+    if old_type != new_type:
+        wider = (old_type, new_type) in _WIDER_TYPES
+        changes.append(Change("schema", resource, f"{where}: type {'widened' if wider else 'narrowed'} from "
+                                                  f"{old_type} to {new_type}", not wider))
+    if old.get("format", "default") != new.get("format", "default"):
+        changes.append(Change("schema", resource, f"{where}: format changed from {old.get('format', 'default')} "
+                                                  f"to {new.get('format', 'default')}", True))
+    old_c, new_c = old.get("constraints") or {}, new.get("constraints") or {}
+    for key in sorted(set(old_c) | set(new_c)):
+        if old_c.get(key) == new_c.get(key):
+            continue
+        tightened = _tightened(key, old_c.get(key), new_c.get(key))
+        changes.append(Change("schema", resource, f"{where}: constraint {key} "
+                                                  f"{'tightened' if tightened else 'loosened'}: "
+                                                  f"{_short(old_c.get(key))} → {_short(new_c.get(key))}", tightened))
+    for key in ("title", "description", "unit"):
+        if old.get(key) != new.get(key):
+            changes.append(Change("schema", resource, f"{where}: {key} changed", False))
+    return changes
+
+
+def _tightened(key: str, old, new) -> bool:
+    """Whether a constraint change can make a value that was valid invalid."""
+    if new is None:
+        return False
+    if old is None:
+        return not (key in ("required", "unique") and new is False)
+    if key in ("required", "unique"):
+        return bool(new) and not bool(old)
+    if key == "enum":
+        return not set(map(str, old)) <= set(map(str, new)) if isinstance(old, list) and isinstance(new, list) else True
+    if key in ("minimum", "minLength", "exclusiveMinimum"):
+        return _number(new) > _number(old)
+    if key in ("maximum", "maxLength", "exclusiveMaximum"):
+        return _number(new) < _number(old)
+    return True  # a changed pattern or anything else: assume it may refuse old values
+
+
+def _number(value) -> float:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return 0.0
+
+
+def _short(value) -> str:
+    text = json.dumps(value, ensure_ascii=False) if value is not None else "none"
+    return text if len(text) <= 100 else text[:97] + "..."
+
+
+def _metadata_changes(old: dict, new: dict) -> list[Change]:
+    changes = []
+    for key in ("title", "description", "readme", "licenses", "license", "sources", "keywords", "contributors",
+                "publisher", "homepage"):
+        if old.get(key) != new.get(key):
+            if key in ("title", "licenses", "license"):
+                text = f"{key}: {_short(old.get(key))} → {_short(new.get(key))}"
+            else:
+                text = f"{key} changed"
+            changes.append(Change("metadata", "package", text))
+    if old.get("version") != new.get("version"):
+        changes.append(Change("metadata", "package", f"version: {old.get('version')} → {new.get('version')}"))
+    old_res, new_res = _resources(old), _resources(new)
+    for name in new_res:
+        if name in old_res:
+            for key in ("title", "description", "path"):
+                if old_res[name].get(key) != new_res[name].get(key):
+                    changes.append(Change("metadata", name, f"resource {key} changed"))
+    return changes
+
+
+def _view_changes(old: dict, new: dict) -> list[Change]:
+    def by_name(d):
+        return {v.get("name"): v for v in d.get("views") or [] if isinstance(v, dict)}
+    old_views, new_views = by_name(old), by_name(new)
+    changes = [Change("view", str(n), "view added") for n in new_views if n not in old_views]
+    changes += [Change("view", str(n), "view removed") for n in old_views if n not in new_views]
+    changes += [Change("view", str(n), "view changed") for n in new_views if n in old_views and old_views[n] != new_views[n]]
+    return changes
+
+
+# --- rules ---------------------------------------------------------------------------------------
+
+def _semver(version: str) -> tuple[int, int, int] | None:
+    match = re.fullmatch(r"v?(\d+)\.(\d+)\.(\d+)(?:[-+].*)?", version.strip())
+    return tuple(int(g) for g in match.groups()) if match else None
+
+
+def _version_rules(name: str, loaded, status: str, old: dict, new: dict, resources, changes) -> list[Issue]:
+    if status == "added":
+        return []
+    where = load.display_path(loaded.descriptor_path)
+    data_changed = any(r.has_changes for r in resources) or any(c.kind == "schema" for c in changes)
+    old_version, new_version = _version(old), _version(new)
+    issues = []
+    if data_changed and old_version == new_version:
+        issues.append(error("version-not-bumped", where,
+                            f'the data changed but "version" is still {new_version or "not set"}',
+                            'raise "version" in datapackage.json: the patch number for a correction (1.0.0 → 1.0.1), '
+                            "the minor number for new rows or fields (1.0.0 → 1.1.0)", field="version"))
+    breaking = [c for c in changes if c.breaking]
+    old_semver, new_semver = _semver(old_version), _semver(new_version)
+    if breaking and old_semver and new_semver and new_semver[0] <= old_semver[0]:
+        issues.append(error("major-version-needed", where,
+                            f"a breaking schema change ({breaking[0].where}: {breaking[0].description}) needs a new major "
+                            f"version, but the version goes from {old_version} to {new_version}",
+                            f'set "version" to {old_semver[0] + 1}.0.0: people who re-use the data rely on the old schema',
+                            field="version"))
+    return issues
+
+
+def _formula_cells(root: Path, package: str, descriptor: dict, resources) -> list[Issue]:
+    """Text cells that a spreadsheet would run as a formula, in rows the change adds or changes."""
+    issues = []
+    for diff in resources:
+        resource = _resources(descriptor).get(diff.name)
+        if resource is None:
+            continue
+        schema = _schema(root, None, package, resource)
+        text_fields = {f["name"] for f in _fields(schema) if f.get("type", "string") == "string"} or None
+        cells = [(n, f, v) for _, n, row in diff.added for f, v in row.items()]
+        cells += [(c.row, cell.field, cell.new) for c in diff.changed for cell in c.cells]
+        for number, name, value in cells:
+            if isinstance(value, str) and value.startswith(FORMULA_START) and (text_fields is None or name in text_fields):
+                issues.append(warning("formula-like-cell", diff.path,
+                                      f'field "{name}": "{_clip(value)}" begins with "{_shown_char(value[0])}", so a '
+                                      "spreadsheet may run it as a formula",
+                                      "check the value is meant; the published CSV is not altered. People opening it in a "
+                                      "spreadsheet should import it as text", number, name))
+    return issues
+
+
+def _clip(value: str) -> str:
+    text = value.replace("\t", "\\t").replace("\r", "\\r").replace("\n", "\\n")
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _shown_char(char: str) -> str:
+    return {"\t": "a tab", "\r": "a carriage return"}.get(char, char)
+
+
+# --- commentary ----------------------------------------------------------------------------------
+
+def _commentary_changes(root: Path, base: str, changed: dict[str, str]):
+    numstat = {}
+    for line in _git(root, "diff", "--numstat", "--no-renames", base, "--", COMMENTARY).splitlines():
+        added, removed, path = line.split("\t", 2)
+        numstat[path] = (int(added) if added.isdigit() else 0, int(removed) if removed.isdigit() else 0)
+    for path, status in sorted(changed.items()):
+        if PurePosixPath(path).parts[:1] == (COMMENTARY,):
+            added, removed = numstat.get(path, (len(_read(root / path).decode("utf-8", "replace").splitlines())
+                                                if status == "A" and (root / path).is_file() else 0, 0))
+            yield path, {"A": "added", "D": "removed"}.get(status, "changed"), added, removed
+
+
+def _figures_changed(root: Path, packages: tuple[PackageChange, ...]):
+    """Commentary that quotes a figure whose value the change alters."""
+    values = {}
+    for p in packages:
+        for r in p.resources:
+            for row in r.changed:
+                for cell in row.cells:
+                    if cell.field == "value":
+                        values[f"{p.name}/{r.name}/{row.key}"] = (cell.old, cell.new)
+    if not values or not (root / COMMENTARY).is_dir():
+        return
+    pages, _ = read_commentary(root / COMMENTARY)
+    for page in pages:
+        for call in page.calls:
+            if call.kind == "figure" and call.ref in values:
+                old, new = values[call.ref]
+                yield FigureChange(f"{COMMENTARY}/{page.relative}", call.line, call.ref, old, new)
