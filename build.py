@@ -116,5 +116,39 @@ def serve_command(project: Path, host: str, port: int) -> None:
     serve(project, host, port, log=click.echo)
 
 
+@cli.command("new")
+@click.argument("name")
+@click.option("--from", "csv_path", required=True, type=click.Path(path_type=Path),
+              help="The CSV file to start from; it is copied into the package byte for byte.")
+@click.option("--title", default=None, help="The package's title for the public (else a TODO to fill in).")
+@click.option("--root", type=click.Path(file_okay=False, path_type=Path), default=DEFAULT_ROOT, show_default=True,
+              help="Folder holding one folder per data package.")
+def new_command(name: str, csv_path: Path, title: str | None, root: Path) -> None:
+    """Start the data package NAME from a CSV file: data/ with the file, and a datapackage.json.
+
+    The schema is inferred from the data; what a publisher must still write is marked TODO, and
+    `validate` warns about each until it is done. Exit status: 0 when written, 1 when refused
+    (nothing is written), 2 for a usage error.
+    """
+    from opentally.load import display_path
+    from opentally.scaffold import scaffold_package
+
+    try:
+        made = scaffold_package(root, name, csv_path, title)
+    except BuildError as exc:
+        _fail(exc, debug=False)
+        return
+    folder = display_path(made.directory)
+    columns = ", ".join(f"{field} ({type_})" for field, type_ in made.fields)
+    click.echo(f"created {folder}: {made.rows:,} rows; columns {columns}")
+    click.echo(f"  {display_path(made.descriptor)}")
+    click.echo(f"  {display_path(made.data)} (a copy of {display_path(csv_path)}, byte for byte)")
+    click.echo(f"still to fill in, in {display_path(made.descriptor)} (`validate` warns about each until done):")
+    click.echo("".join(f"  {item}\n" for item in made.todo), nl=False)
+    click.echo("next: check the type guessed for each column, replace every TODO, then run")
+    click.echo(f"  python build.py validate --strict {folder}")
+    click.echo("  make serve")
+
+
 if __name__ == "__main__":
     cli()

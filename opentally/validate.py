@@ -104,6 +104,7 @@ def _validate_package(loaded: LoadedPackage) -> PackageReport:
     where = display_path(loaded.descriptor_path)
     issues: list[Issue] = []
     issues += _check_metadata(descriptor, where)
+    issues += _check_unfinished(descriptor, where)
     issues += _check_names(descriptor, where)
     unsafe, path_issues = _check_paths(loaded)
     issues += path_issues
@@ -148,6 +149,68 @@ def _check_metadata(descriptor: dict, where: str) -> list[Issue]:
                               'add "sources": [{"title": "...", "path": "..."}] naming where the data comes from',
                               field="sources"))
     return issues
+
+
+_TODO = re.compile(r"^\s*TODO\b")
+# Where a placeholder is, what is still to be done there and how (the first pattern that matches wins).
+_UNFINISHED = (
+    (r"/title", "the title is still to be written",
+     'replace the TODO text with a short title for the public, e.g. "Operation Nexus figures, 2012 to 2013"'),
+    (r"/description", "the description is still to be written",
+     "replace the TODO text with a few sentences for the public: what the figures are, who counted them, "
+     "for which period (Markdown is allowed)"),
+    (r"/licenses/\d+", "the licence is still to be chosen",
+     'replace the placeholder with the licence the publisher gave, e.g. {"name": "OGL-UK-3.0", '
+     '"title": "Open Government Licence v3.0", '
+     '"path": "https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/"}'),
+    (r"/sources/\d+", "the source is still to be named",
+     'replace the placeholder with where the figures come from: {"title": "...", "path": "..."}, the path '
+     "being a web address or a copy of the document in the package"),
+    (r"/resources/\d+/schema/fields/\d+/description", "the description of field {field} is still to be written",
+     "replace the TODO text with what the column holds: what is counted, how, and what an empty cell means"),
+    (r"/resources/\d+/schema/fields/\d+/unit", "the unit of field {field} is still to be given",
+     'replace the TODO text with what the numbers count or measure, e.g. "people", "percent" or "GBP"; '
+     'remove "unit" if the column is not a quantity (an id, a year)'),
+    (r"/.*", "a placeholder is still to be filled in", "replace the TODO text with the real value, or remove the property"),
+)
+
+
+def _check_unfinished(descriptor: dict, where: str) -> list[Issue]:
+    """A placeholder ("TODO: ...", as `build.py new` writes) is a warning until it is replaced.
+
+    A warning, not an error, so that a new package can be previewed while it is written; --strict,
+    and so CI, refuses it.
+    """
+    places: dict[str, tuple[str, str]] = {}
+    for pointer, value in _strings(descriptor, ""):
+        if _TODO.match(value):
+            for pattern, message, hint in _UNFINISHED:
+                match = re.match(pattern + r"(?=/|$)", pointer)
+                if match:  # a licence or source is one place, whichever of its properties holds the TODO
+                    places.setdefault(match.group(0), (message, hint))
+                    break
+    return [warning("unfinished", where, f"{place}: " + message.format(field=_field_name(descriptor, place)),
+                    hint, field=place) for place, (message, hint) in places.items()]
+
+
+def _strings(value, pointer: str):
+    """(JSON pointer, text) of every string in a descriptor."""
+    if isinstance(value, str):
+        yield pointer, value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _strings(item, f"{pointer}/{str(key).replace('~', '~0').replace('/', '~1')}")
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _strings(item, f"{pointer}/{index}")
+
+
+def _field_name(descriptor: dict, pointer: str) -> str:
+    match = re.match(r"/resources/(\d+)/schema/fields/(\d+)/", pointer)
+    if not match:
+        return ""
+    field = descriptor["resources"][int(match.group(1))]["schema"]["fields"][int(match.group(2))]
+    return f'"{field.get("name")}"' if isinstance(field, dict) else ""
 
 
 def _text(value) -> bool:
