@@ -240,3 +240,19 @@ def test_outside_a_repository_the_check_fails_with_a_message(tmp_path):
     assert process.returncode == 1
     assert process.stderr.startswith("error: git rev-parse --git-dir failed: fatal: not a git repository")
     assert "Traceback" not in process.stderr
+
+
+def test_a_tightened_constraint_is_breaking_and_a_view_change_is_listed(repo):
+    schema_path = package(repo) / "schemas" / "observation.json"
+    schema = json.loads(schema_path.read_text(encoding="utf-8"))
+    next(f for f in schema["fields"] if f["name"] == "value")["constraints"]["minimum"] = 1
+    schema_path.write_text(json.dumps(schema, indent=2) + "\n", encoding="utf-8")
+    path = package(repo) / "datapackage.json"
+    descriptor = json.loads(path.read_text(encoding="utf-8"))
+    descriptor["views"] = [v for v in descriptor["views"] if v["name"] != "officers"]
+    descriptor["version"] = "2.0.0"
+    path.write_text(json.dumps(descriptor, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    result = check()
+    assert result.exit_code == 0, result.output
+    assert '- **breaking**: `outcomes`: field "value": constraint minimum tightened: 0 → 1' in lines(result)
+    assert "- `officers`: view removed" in lines(result)
