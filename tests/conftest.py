@@ -110,6 +110,23 @@ def browser():
         chromium.close()
 
 
+@pytest.fixture(scope="module")
+def desktop(browser):
+    """A desktop-sized browser window, with JavaScript, that accepts downloads."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
+    yield context
+    context.close()
+
+
+@pytest.fixture(scope="module")
+def phone(browser):
+    """A phone-sized window: 375 px wide, touch, a high-density screen."""
+    context = browser.new_context(viewport={"width": 375, "height": 740}, is_mobile=True, has_touch=True,
+                                  device_scale_factor=2)
+    yield context
+    context.close()
+
+
 def site_pages(site: Path) -> list[str]:
     """Every HTML page of a built site, as paths relative to its root."""
     return sorted(p.relative_to(site).as_posix() for p in site.rglob("*.html"))

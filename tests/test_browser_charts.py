@@ -16,13 +16,6 @@ VIEWS = [v["name"] for v in json.loads((NEXUS / "datapackage.json").read_text(en
 
 
 @pytest.fixture(scope="module")
-def with_js(browser):
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
-    yield context
-    context.close()
-
-
-@pytest.fixture(scope="module")
 def without_js(browser):
     context = browser.new_context(viewport={"width": 1280, "height": 900}, java_script_enabled=False)
     yield context
@@ -30,9 +23,9 @@ def without_js(browser):
 
 
 @pytest.mark.parametrize("view", VIEWS)
-def test_with_javascript_each_chart_is_interactive_named_and_has_tooltips(site_server, with_js, view):
+def test_with_javascript_each_chart_is_interactive_named_and_has_tooltips(site_server, desktop, view):
     base, _ = site_server
-    page, seen = open_page(with_js, base, DATASET)
+    page, seen = open_page(desktop, base, DATASET)
     try:
         figure = page.locator(f"figure#operation-nexus-{view}")
         expect(figure).to_have_attribute("data-ot-chart", "interactive")
@@ -79,9 +72,9 @@ def _displayed(value) -> str:
 
 
 @pytest.mark.parametrize("view", VIEWS)
-def test_the_show_data_table_holds_exactly_the_values_of_the_chart(site_server, with_js, view):
+def test_the_show_data_table_holds_exactly_the_values_of_the_chart(site_server, desktop, view):
     base, _ = site_server
-    page, _ = open_page(with_js, base, DATASET)
+    page, _ = open_page(desktop, base, DATASET)
     try:
         figure = page.locator(f"figure#operation-nexus-{view}")
         spec = json.loads(figure.locator("script.ot-chart__spec").text_content())
@@ -108,9 +101,9 @@ def _fetch(link) -> bytes:
     return bytes(link.evaluate("async a => Array.from(new Uint8Array(await (await fetch(a.href)).arrayBuffer()))"))
 
 
-def test_package_downloads_through_the_browser_are_the_published_files(site_server, with_js):
+def test_package_downloads_through_the_browser_are_the_published_files(site_server, desktop):
     base, _ = site_server
-    page, seen = open_page(with_js, base, DATASET)
+    page, seen = open_page(desktop, base, DATASET)
     try:
         links = page.locator("table.ot-downloads tbody a")
         assert links.count() >= 12
@@ -127,9 +120,9 @@ def test_package_downloads_through_the_browser_are_the_published_files(site_serv
         page.close()
 
 
-def test_chart_downloads_through_the_browser_are_the_built_files(site_server, with_js):
+def test_chart_downloads_through_the_browser_are_the_built_files(site_server, desktop):
     base, served = site_server
-    page, _ = open_page(with_js, base, DATASET)
+    page, _ = open_page(desktop, base, DATASET)
     try:
         links = page.locator(".ot-chart__downloads a[download]")
         assert links.count() == 4 * len(VIEWS)

@@ -30,20 +30,6 @@ def broken_pages(site_server):
         (served / page).unlink()
 
 
-@pytest.fixture(scope="module")
-def desktop(browser):
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    yield context
-    context.close()
-
-
-@pytest.fixture(scope="module")
-def phone(browser):
-    context = browser.new_context(viewport={"width": 375, "height": 740}, is_mobile=True)
-    yield context
-    context.close()
-
-
 def test_an_image_from_another_host_fails_the_page(site_server, desktop, broken_pages):
     problems = audit_page(desktop, site_server[0], broken_pages["external-image"])
     assert "request to another host: https://tracker.example.org/pixel.png" in problems

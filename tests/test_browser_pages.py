@@ -32,21 +32,6 @@ def test_the_test_list_is_every_page_of_the_built_site(built_site):
     assert _shipped_pages() == site_pages(built_site)
 
 
-@pytest.fixture(scope="module")
-def desktop(browser):
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    yield context
-    context.close()
-
-
-@pytest.fixture(scope="module")
-def phone(browser):
-    context = browser.new_context(viewport={"width": 375, "height": 740}, is_mobile=True, has_touch=True,
-                                  device_scale_factor=2)
-    yield context
-    context.close()
-
-
 def test_no_errors_no_other_hosts_and_no_accessibility_violations(site_server, desktop, page_path):
     base, _ = site_server
     assert audit_page(desktop, base, page_path) == []

@@ -23,13 +23,6 @@ def search(page, query: str) -> list[str]:
     return page.eval_on_selector_all(".md-search-result__item a", "links => links.map(a => a.href)")
 
 
-@pytest.fixture(scope="module")
-def desktop(browser):
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    yield context
-    context.close()
-
-
 @pytest.mark.parametrize("query, expected", [
     ("high harm", "data/operation-nexus.html"),
     ("restrictive reporting conditions", "commentary/operation-nexus.html"),

@@ -29,12 +29,9 @@ def tree_digest(folder: Path) -> dict[str, str]:
 
 
 @pytest.fixture(scope="session")
-def site(tmp_path_factory) -> Path:
-    """The shipped site, built once for the session."""
-    out = tmp_path_factory.mktemp("shipped") / "site"
-    result = build_site(Project(ROOT), out)
-    assert result.ok, result.report
-    return out
+def site(built_site) -> Path:
+    """The shipped site, built once for the session (shared with the browser tests, which serve a copy)."""
+    return built_site
 
 
 def copy_project(target: Path, packages: list[Path] | None = None) -> Path:
