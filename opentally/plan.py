@@ -23,7 +23,7 @@ from frictionless import Package
 from . import charts, views
 from .commentary import CommentaryPage, MacroCall, read_commentary
 from .issues import Issue, error
-from .load import LoadedPackage, display_path
+from .load import LoadedPackage
 from .sanitise import demote_headings, markdown_to_safe_html
 
 PREVIEW_ALL_UP_TO = 100  # a table of this many rows or fewer is shown whole

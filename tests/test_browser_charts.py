@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from conftest import NEXUS, ROOT
+from conftest import NEXUS
 from page_audit import open_page
 
 DATASET = "data/operation-nexus.html"

@@ -3,7 +3,6 @@ phone-sized screens and keyboards."""
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import pytest
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import CORPUS, NEXUS, ROOT, SHARED, run_cli
+from conftest import CORPUS, ROOT, SHARED, run_cli
 
 OUTCOMES = "datapackages/operation-nexus/data/outcomes.csv"
 DESCRIPTOR = "datapackages/operation-nexus/datapackage.json"
