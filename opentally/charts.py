@@ -91,7 +91,7 @@ THEME = {
              "domainColor": AXIS_LINE, "tickColor": AXIS_LINE, "gridColor": "#dddddd", "labelLimit": 240,
              "titleFontWeight": "bold"},
     "legend": {"labelFontSize": 12, "titleFontSize": 13, "labelColor": MUTED_TEXT, "titleColor": TEXT,
-               "labelLimit": 240, "orient": "bottom", "direction": "horizontal", "columns": 3},
+               "labelLimit": 240, "orient": "bottom", "direction": "horizontal", "columns": 2},  # two fit beside long labels on a phone
     "header": {"labelFontSize": 12, "titleFontSize": 13, "labelColor": MUTED_TEXT, "titleColor": TEXT},
 }
 
