@@ -93,6 +93,7 @@ class ResourcePlan:
     rows: tuple[dict, ...] = field(repr=False)
     id_field: str | None
     download: Download | None
+    primary_key: tuple[str, ...] = ()
 
     @property
     def preview(self) -> tuple[dict, ...]:
@@ -233,7 +234,7 @@ def _plan_resource(package: str, directory: Path, resource) -> ResourcePlan:
     key = schema.primary_key
     id_field = key[0] if len(key) == 1 else ("id" if schema.has_field("id") else None)
     return ResourcePlan(resource.name, resource.title or resource.name, _description(resource), path,
-                        True, fields, len(rows), rows, id_field, download)
+                        True, fields, len(rows), rows, id_field, download, tuple(key))
 
 
 def _description(resource) -> str:

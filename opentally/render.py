@@ -235,7 +235,7 @@ def _render_package_page(env: Environment, package: PackagePlan, chart_html: dic
         licences=_licences(d), licence_note=str(d.get("licenseNote") or ""),
         version=str(d.get("version") or ""), publisher=_publisher(d),
         contributors=_contributors(d), descriptor_sources=_descriptor_sources(package),
-        primary_key=lambda r: _primary_key(package, r), citation=_citation(package),
+        citation=_citation(package),
         json_ld=_json_ld(package),
     )
 
@@ -292,20 +292,6 @@ def _descriptor_sources(package: PackagePlan) -> list[dict]:
 
 def _is_downloaded(package: PackagePlan, path: str) -> bool:
     return any(d.target == f"downloads/{package.name}/{path}" for d in package.downloads)
-
-
-def _primary_key(package: PackagePlan, resource: ResourcePlan) -> list[str]:
-    for r in package.descriptor.get("resources") or []:
-        if isinstance(r, dict) and r.get("name") == resource.name:
-            schema = r.get("schema")
-            if isinstance(schema, str):
-                try:
-                    schema = json.loads((package.directory / schema).read_text(encoding="utf-8"))
-                except (OSError, ValueError):
-                    return []
-            key = schema.get("primaryKey") if isinstance(schema, dict) else None
-            return [key] if isinstance(key, str) else list(key or [])
-    return []
 
 
 def _creator(package: PackagePlan) -> str:
