@@ -25,6 +25,7 @@ from .commentary import CommentaryPage, MacroCall, read_commentary
 from .issues import Issue, error
 from .load import LoadedPackage
 from .sanitise import demote_headings, markdown_to_safe_html
+from .validate import is_quote_field
 
 PREVIEW_ALL_UP_TO = 100  # a table of this many rows or fewer is shown whole
 PREVIEW_ROWS = 50  # otherwise, the first rows
@@ -79,6 +80,11 @@ class SourceDocument:
     text: str
     page: str  # the generated page, e.g. data/operation-nexus/sources/mps-letter-2013-07-24.md
     quotes: tuple[Quote, ...]
+
+    def place_of(self, quote: str) -> Quote | None:
+        """Where a quote stands in this document, or None when it is not in it."""
+        anchor = quote_anchor(quote)
+        return next((q for q in self.quotes if q.anchor == anchor), None)
 
 
 @dataclass(frozen=True)
@@ -302,7 +308,7 @@ def _source_documents(package: str, directory: Path, frictionless_package, resou
 def _quotes_citing(resources, source_id: str) -> list[str]:
     quotes = []
     for resource in resources:
-        names = [f.name for f in resource.fields if f.name == "quote" or f.name.endswith("_quote")]
+        names = [f.name for f in resource.fields if is_quote_field(f.name)]
         if not names or not any(f.name == "source" for f in resource.fields):
             continue
         for row in resource.rows:
@@ -375,7 +381,7 @@ def _figures(package: str, resources, sources) -> dict[str, Figure]:
                 continue
             source = by_id.get(row.get("source"))
             quote = row.get("quote") or ""
-            place = next((q for q in source.quotes if q.anchor == quote_anchor(quote)), None) if source and quote else None
+            place = source.place_of(quote) if source and quote else None
             key = f"{package}/{resource.name}/{row_id}"
             figures[key] = Figure(key, row.get("value"), str(row.get("unit") or ""), str(row.get("qualifier") or ""),
                                   str(row.get("label") or row_id), row_anchor(resource.name, str(row_id)),

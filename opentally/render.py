@@ -28,7 +28,8 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
 from . import charts
-from .plan import Figure, PackagePlan, ResourcePlan, SitePlan, SourceDocument, ViewPlan, quote_anchor, row_anchor
+from .plan import Figure, PackagePlan, ResourcePlan, SitePlan, SourceDocument, ViewPlan, row_anchor
+from .validate import is_quote_field
 
 ASSETS = "assets/opentally"
 SITE_NAME = "Open Tally"
@@ -86,7 +87,8 @@ def make_environment(templates: Path) -> Environment:
     env = Environment(loader=FileSystemLoader(str(templates)), autoescape=True, undefined=StrictUndefined,
                       keep_trailing_newline=True, trim_blocks=False, lstrip_blocks=False)
     env.filters.update(cell=format_cell, md=markdown_text, filesize=file_size, long_date=long_date)
-    env.globals.update(url=relative_url, row_anchor=row_anchor, chart_id=chart_id, resource_anchor=resource_anchor)
+    env.globals.update(url=relative_url, row_anchor=row_anchor, chart_id=chart_id, resource_anchor=resource_anchor,
+                       is_quote_field=is_quote_field)
     return env
 
 
@@ -215,7 +217,7 @@ def _quote_place(package: PackagePlan, row: dict, name: str):
     quote = row.get(name)
     if source is None or not isinstance(quote, str):
         return None
-    place = next((q for q in source.quotes if q.anchor == quote_anchor(quote)), None)
+    place = source.place_of(quote)
     return (source, place) if place else None
 
 

@@ -33,6 +33,11 @@ _OFFICIAL_PROFILE = re.compile(
 _QUOTE_FIELD = re.compile(r"^(quote|\w+_quote)$")
 
 
+def is_quote_field(name: str) -> bool:
+    """A column that holds a provenance quote (``quote``, ``period_quote``...), checked against its source."""
+    return bool(_QUOTE_FIELD.match(name))
+
+
 @dataclass(frozen=True)
 class PackageReport:
     name: str
@@ -421,7 +426,7 @@ def _check_provenance(loaded: LoadedPackage, package: Package) -> list[Issue]:
     for resource in package.resources:
         if not resource.tabular:
             continue
-        quote_fields = [f.name for f in resource.schema.fields if _QUOTE_FIELD.match(f.name)]
+        quote_fields = [f.name for f in resource.schema.fields if is_quote_field(f.name)]
         reference = _source_reference(resource)
         if not quote_fields or reference is None:
             continue
