@@ -82,10 +82,6 @@ class PackageChange:
     changes: tuple[Change, ...]
     issues: tuple[Issue, ...]  # version rules and formula-like cells
 
-    @property
-    def data_changed(self) -> bool:
-        return any(r.has_changes for r in self.resources) or any(c.kind == "schema" for c in self.changes)
-
 
 @dataclass(frozen=True)
 class FigureChange:
@@ -465,6 +461,7 @@ def _version_rules(name: str, loaded, status: str, old: dict, new: dict, resourc
     if status == "added":
         return []
     where = load.display_path(loaded.descriptor_path)
+    # The data changed when any table's rows or header did, or any schema did.
     data_changed = any(r.has_changes for r in resources) or any(c.kind == "schema" for c in changes)
     old_version, new_version = _version(old), _version(new)
     issues = []
