@@ -15,9 +15,13 @@ left as written, so a page can show how to use them.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+import yaml
+
+from .files import scan_site_src
 from .issues import Issue, error
 from .load import display_path
 
@@ -49,15 +53,71 @@ class CommentaryPage:
         return display_path(self.source)
 
 
-def read_commentary(site_src: Path) -> tuple[list[CommentaryPage], list[Issue]]:
-    """Every Markdown page under ``site_src``, sorted, with its macro calls; issues for bad syntax."""
+def read_commentary(site_src: Path, relatives: Iterable[str] | None = None) -> tuple[list[CommentaryPage], list[Issue]]:
+    """The Markdown pages under ``site_src`` (those of ``files.scan_site_src`` unless ``relatives`` are
+    given), sorted, with their macro calls; issues for bad syntax."""
+    if relatives is None:
+        relatives = scan_site_src(site_src).pages
     pages, issues = [], []
-    for path in sorted(site_src.rglob("*.md")):
-        text = path.read_text(encoding="utf-8")
+    for path in (site_src / r for r in sorted(relatives)):
+        try:
+            text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError as exc:
+            issues.append(error("encoding-error", display_path(path),
+                                f"the page is not UTF-8 text (byte {exc.start} cannot be read)",
+                                "save the page as UTF-8", text_line(path.read_bytes(), exc.start)))
+            continue
         calls, found = _scan(text, display_path(path))
+        found += front_matter_issues(text, display_path(path))
         pages.append(CommentaryPage(path, path.relative_to(site_src).as_posix(), text, tuple(calls)))
         issues += found
     return pages, issues
+
+
+# Front matter a page may set (YAML between "---" lines at its top), as the theme uses it: text
+# values, and which parts of the page to hide. Any other key (template, icon...) would choose theme
+# code, so it is refused.
+PAGE_META_TEXT = ("title", "description", "author")
+PAGE_META_HIDE = ("navigation", "toc", "footer", "path")
+_FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?\n)?(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.S)
+
+
+def front_matter_issues(text: str, shown: str) -> list[Issue]:
+    """What is wrong with a page's front matter: not YAML, not a mapping, or a key the site does not use."""
+    match = _FRONT_MATTER.match(text)
+    if not match:
+        return []
+    allowed = ", ".join((*PAGE_META_TEXT, "hide"))
+    try:
+        meta = yaml.safe_load(match.group(1) or "")
+    except yaml.YAMLError as exc:
+        line = getattr(getattr(exc, "problem_mark", None), "line", 0) + 2
+        return [error("page-meta", shown, "the front matter (between the --- lines) is not valid YAML",
+                      f"write one key: value per line; the keys are {allowed}", line)]
+    if meta is None:
+        return []
+    if not isinstance(meta, dict):
+        return [error("page-meta", shown, "the front matter is not a list of key: value lines",
+                      f"write one key: value per line; the keys are {allowed}", 2)]
+    issues = []
+    for key, value in meta.items():
+        line = 1 + next((n for n, l in enumerate(match.group(1).splitlines(), 1) if l.startswith(str(key))), 1)
+        if key in PAGE_META_TEXT:
+            if not isinstance(value, (str, int, float)) or isinstance(value, bool):
+                issues.append(error("page-meta", shown, f'front matter "{key}" is not text', f'write {key}: some text', line))
+        elif key == "hide":
+            if not isinstance(value, list) or any(v not in PAGE_META_HIDE for v in value):
+                issues.append(error("page-meta", shown, 'front matter "hide" is not a list of parts of the page',
+                                    f"write hide: [toc], choosing from {', '.join(PAGE_META_HIDE)}", line))
+        else:
+            issues.append(error("page-meta", shown, f'front matter "{key}" is not one the site uses',
+                                f"remove it; the keys are {allowed}", line))
+    return issues
+
+
+def text_line(data: bytes, offset: int) -> int:
+    """The line (from 1) of the byte at ``offset``."""
+    return data.count(b"\n", 0, offset) + 1
 
 
 def _scan(text: str, shown: str) -> tuple[list[MacroCall], list[Issue]]:

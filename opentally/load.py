@@ -6,11 +6,11 @@ and the validate stage reports it with everything else.
 
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import strict_json
 from .issues import Issue, error
 
 DESCRIPTOR = "datapackage.json"
@@ -52,28 +52,42 @@ def find_packages(root: Path) -> list[Path]:
                   key=lambda p: p.name)
 
 
+def _link_out(directory: Path, descriptor: Path) -> Path | None:
+    """The package folder or its descriptor when it is a symbolic link that leads elsewhere, else None.
+
+    A package folder that is a link is refused whatever it points at: a package is a folder of
+    datapackages/. A descriptor may be a link only to a file inside its own folder.
+    """
+    if directory.is_symlink():
+        return directory
+    if descriptor.is_symlink() and not descriptor.resolve().is_relative_to(directory.resolve()):
+        return descriptor
+    return None
+
+
 def load_package(directory: Path) -> LoadedPackage:
     """Read ``directory/datapackage.json``; report a missing, unreadable or malformed descriptor."""
     path = directory / DESCRIPTOR
     shown = display_path(path)
+    if (link := _link_out(directory, path)) is not None:
+        # Neither the link's target nor its content is read, nor named.
+        return LoadedPackage(directory, None, (error(
+            "unsafe-path", display_path(link), "a symbolic link leads out of the package folder",
+            "replace the link with a real folder or file inside datapackages/"),))
     if not path.is_file():
         return LoadedPackage(directory, None, (error(
             "missing-descriptor", shown, "the folder has no datapackage.json",
             "add a datapackage.json that describes the package (see the README), "
             "or move the folder out of datapackages/"),))
     try:
-        text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as exc:
+        # Strictly: no duplicate keys, NaN or Infinity, control characters, size or depth beyond the limits.
+        descriptor = strict_json.parse(strict_json.read(path))
+    except strict_json.JsonProblem as problem:
+        return LoadedPackage(directory, None, (problem.issue(shown),))
+    except OSError as exc:
         return LoadedPackage(directory, None, (error(
-            "descriptor-encoding", shown, f"the file is not UTF-8 text (byte {exc.start} cannot be read)",
-            "save datapackage.json as UTF-8"),))
-    try:
-        descriptor = json.loads(text)
-    except json.JSONDecodeError as exc:
-        return LoadedPackage(directory, None, (error(
-            "descriptor-json", shown, f"the file is not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})",
-            "check for a missing comma or quote, or a trailing comma, at or just before that place",
-            row=exc.lineno),))
+            "missing-descriptor", shown, f"the file cannot be read: {exc.strerror or exc}",
+            "check that datapackage.json is a readable file"),))
     if not isinstance(descriptor, dict):
         return LoadedPackage(directory, None, (error(
             "descriptor-json", shown, f"the file holds a JSON {type(descriptor).__name__}, not an object",

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Callable
 
 from . import load, validate
+from .files import link_issues
 from .issues import Issue
 from .plan import plan_site
 from .render import render_site
@@ -71,6 +72,7 @@ def build_site(project: Project, out: Path, log: Callable[[str], None] = lambda 
 
     step("plan: pages, charts and downloads")
     plan, issues = plan_site(packages, project.site_src)
+    issues += link_issues(project.templates)
     if any(i.is_error for i in issues):
         return BuildResult(False, report, tuple(issues))
 

@@ -22,8 +22,10 @@ from frictionless import Package
 
 from . import charts, views
 from .commentary import CommentaryPage, MacroCall, read_commentary
+from .files import scan_site_src
 from .issues import Issue, error
 from .load import LoadedPackage
+from .names import SOURCES_TABLE
 from .sanitise import demote_headings, markdown_to_safe_html
 from .validate import is_quote_field
 
@@ -153,10 +155,19 @@ class PackagePlan:
 
 
 @dataclass(frozen=True)
+class StaticFile:
+    """A file of site_src/ that a page shows or links to (an image, a PDF), published as it is."""
+
+    relative: str  # its path under site_src/, which is also its path in the site
+    source: Path
+
+
+@dataclass(frozen=True)
 class SitePlan:
     packages: tuple[PackagePlan, ...]
     commentary: tuple[CommentaryPage, ...]
     build_date: date
+    static: tuple[StaticFile, ...] = ()
 
     def package(self, name: str) -> PackagePlan | None:
         return next((p for p in self.packages if p.name == name), None)
@@ -165,8 +176,11 @@ class SitePlan:
 def plan_site(packages: list[LoadedPackage], site_src: Path) -> tuple[SitePlan, list[Issue]]:
     """Plan every page; the issues are references in commentary to things that do not exist."""
     planned = tuple(_plan_package(p) for p in sorted(packages, key=lambda p: p.name))
-    pages, issues = read_commentary(site_src) if site_src.is_dir() else ([], [])
-    plan = SitePlan(planned, tuple(pages), build_date(planned))
+    scan = scan_site_src(site_src)
+    pages, issues = read_commentary(site_src, scan.pages)
+    issues += scan.issues
+    static = tuple(StaticFile(r, site_src / r) for r in scan.static)
+    plan = SitePlan(planned, tuple(pages), build_date(planned), static)
     for page in pages:
         issues += [i for call in page.calls if (i := check_reference(plan, page, call))]
     return plan, issues
@@ -289,7 +303,7 @@ def _plan_view(package: str, index: int, view: dict, tables: dict, names: list[s
 
 def _source_documents(package: str, directory: Path, frictionless_package, resources) -> tuple[SourceDocument, ...]:
     """The source documents a sources table lists, with the place of every quote that cites them."""
-    sources_table = next((r for r in resources if r.name == "sources" and r.tabular), None)
+    sources_table = next((r for r in resources if r.name == SOURCES_TABLE and r.tabular), None)
     if sources_table is None or not any(f.name == "path" for f in sources_table.fields):
         return ()
     documents = []

@@ -28,6 +28,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
 from . import charts
+from .issues import BuildError
 from .plan import Figure, PackagePlan, ResourcePlan, SitePlan, SourceDocument, ViewPlan, row_anchor
 from .validate import is_quote_field
 
@@ -67,8 +68,11 @@ def render_site(plan: SitePlan, templates: Path) -> RenderedSite:
     pages += 1
     fragments: dict[str, str] = {}
     for page in plan.commentary:
-        files[page.relative] = _render_commentary(env, plan, page, chart_html, fragments).encode("utf-8")
-    files.update(_assets(templates))
+        _add_hand_written(files, page.relative, _render_commentary(env, plan, page, chart_html, fragments).encode("utf-8"))
+    for static in plan.static:
+        _add_hand_written(files, static.relative, static.source.read_bytes())
+    for relative, data in _assets(templates).items():
+        _add_hand_written(files, relative, data, origin="templates/assets")
     return RenderedSite(
         files=files,
         fragments=fragments,
@@ -78,6 +82,15 @@ def render_site(plan: SitePlan, templates: Path) -> RenderedSite:
         charts=sum(1 for p in plan.packages for v in p.views if v.chart),
         downloads=sum(len(p.downloads) for p in plan.packages),
     )
+
+
+def _add_hand_written(files: dict[str, bytes], relative: str, data: bytes, origin: str = "site_src") -> None:
+    """Add a file of site_src/ (or an asset); refuse one whose path the build already generates."""
+    if relative in files:
+        raise BuildError(f"{origin}/{relative} has the same path as a page or file the build generates",
+                         hint="rename or move the hand-written file: data/, downloads/, charts/, catalog.json and "
+                              f"{ASSETS}/ belong to the build")
+    files[relative] = data
 
 
 # --- the Jinja environment -----------------------------------------------------------------------

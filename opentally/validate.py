@@ -23,7 +23,7 @@ from urllib.parse import urlparse
 
 from frictionless import FrictionlessException, Package
 
-from . import messages, views
+from . import messages, names, views
 from .issues import Issue, error, warning
 from .load import LoadedPackage, display_path
 
@@ -111,6 +111,7 @@ def _validate_package(loaded: LoadedPackage) -> PackageReport:
     issues += _check_metadata(descriptor, where)
     issues += _check_unfinished(descriptor, where)
     issues += _check_names(descriptor, where)
+    issues += _check_safe_names(loaded, where)
     unsafe, path_issues = _check_paths(loaded)
     issues += path_issues
     resources = descriptor.get("resources") if isinstance(descriptor.get("resources"), list) else []
@@ -120,12 +121,14 @@ def _validate_package(loaded: LoadedPackage) -> PackageReport:
         issues += _check_views(loaded, package, unsafe)
         issues += _check_ids(loaded, package)
         issues += _check_provenance(loaded, package)
+        issues += _check_sources_table(loaded, package)
     return PackageReport(loaded.name, shown, len(resources), rows, tuple(_sorted(issues)))
 
 
 def _sorted(issues: list[Issue]) -> list[Issue]:
     # Descriptor issues first: a broken descriptor often explains the errors in the data files.
-    return sorted(issues, key=lambda i: (not i.path.endswith("datapackage.json"), i.path, i.row or 0,
+    # Two checks may find the same fault (a source path is both cited and listed): say it once.
+    return sorted(set(issues), key=lambda i: (not i.path.endswith("datapackage.json"), i.path, i.row or 0,
                                          i.field or "", i.code, i.message))
 
 
@@ -238,6 +241,51 @@ def _check_names(descriptor: dict, where: str) -> list[Issue]:
                                     f"give each {key[:-1]} its own name", field=f"/{key}/{index}/name"))
             else:
                 seen[name] = index
+    return issues
+
+
+def _check_safe_names(loaded: LoadedPackage, where: str) -> list[Issue]:
+    """Names that become files and links (the package, its resources and views) follow the safe-name rule.
+
+    So do the paths of its files: a resource's data, schema and dialect. (Source ids are checked
+    with the sources table's rows, in ``_check_sources_table``.)
+    """
+    descriptor = loaded.descriptor or {}
+    issues = []
+
+    def refuse(pointer: str, what: str, value, problem: str) -> None:
+        issues.append(error("unsafe-name", where, f"{pointer}: the {what} cannot be used on the site: {problem}",
+                            f'the {what} becomes part of file names and links; use {names.RULE}, '
+                            f'e.g. "{names.suggest(str(value))}"', field=pointer))
+
+    name = descriptor.get("name")
+    if "name" in descriptor:
+        if (problem := names.name_problem(name)) is not None:
+            refuse("/name", "package name", name, problem)
+    elif (problem := names.name_problem(loaded.directory.name)) is not None:
+        # With no "name", the folder's name is the package's name on the site.
+        refuse("/name", "package's folder name (the package has no \"name\")", loaded.directory.name, problem)
+    for key, what in (("resources", "resource name"), ("views", "view name")):
+        items = descriptor.get(key)
+        for index, item in enumerate(items if isinstance(items, list) else []):
+            if isinstance(item, dict) and "name" in item:
+                if (problem := names.name_problem(item["name"])) is not None:
+                    refuse(f"/{key}/{index}/name", what, item["name"], problem)
+    resources = descriptor.get("resources")
+    for index, resource in enumerate(resources if isinstance(resources, list) else []):
+        if not isinstance(resource, dict):
+            continue
+        paths = resource.get("path")
+        listed = [(f"/resources/{index}/path/{n}", p) for n, p in enumerate(paths)] if isinstance(paths, list) \
+            else [(f"/resources/{index}/path", paths)]
+        listed += [(f"/resources/{index}/{key}", resource.get(key)) for key in ("schema", "dialect")]
+        for pointer, path in listed:
+            if not isinstance(path, str) or _is_url(path) or path.startswith(("/", "\\", "~")) \
+                    or ".." in re.split(r"[/\\]", path):
+                continue  # not a local path, or one that _check_paths refuses with its own words
+            if (problem := names.path_problem(path)) is not None:
+                issues.append(error("unsafe-path", where, f'{pointer}: the path cannot be published: {problem}',
+                                    f"rename the file so that {names.PATH_RULE}", field=pointer))
     return issues
 
 
@@ -450,6 +498,34 @@ def _check_provenance(loaded: LoadedPackage, package: Package) -> list[Issue]:
                         "copy the words exactly as the source has them (only spacing and line breaks may differ); "
                         f'near there the source reads: "{_closest(text, _normalise(quote))}"',
                         number, name))
+    return issues
+
+
+def _check_sources_table(loaded: LoadedPackage, package: Package) -> list[Issue]:
+    """The sources table (see ``names.SOURCES_TABLE``): each id names a page, each path a file to publish.
+
+    The plan publishes every document this table lists, cited or not, so every row is checked here:
+    the id against the safe-name rule, the path as any other path of the package.
+    """
+    if not package.has_resource(names.SOURCES_TABLE):
+        return []
+    resource = package.get_resource(names.SOURCES_TABLE)
+    if not resource.tabular or not resource.schema.has_field("id"):
+        return []
+    table = display_path(loaded.directory / resource.path) if isinstance(resource.path, str) else names.SOURCES_TABLE
+    has_path = resource.schema.has_field("path")
+    issues = []
+    for number, row in _rows(resource):
+        source_id = row.get("id")
+        if source_id is not None and (problem := names.name_problem(source_id)) is not None:
+            issues.append(error("unsafe-name", table, f'field "id": the source id cannot be used on the site: {problem}',
+                                f"the id names the source's page; use {names.RULE}, "
+                                f'e.g. "{names.suggest(str(source_id))}"', number, "id"))
+        path = row.get("path") if has_path else None
+        if isinstance(path, str):
+            found = _check_local_path(loaded.directory, path, table, f'row {number}, field "path"',
+                                      "source document", must_exist=True)
+            issues += [error(i.code, table, i.message, i.hint, number, "path") for i in found]
     return issues
 
 

@@ -7,6 +7,9 @@ last good site exactly as it was.
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import html
 import logging
 import os
 import re
@@ -24,6 +27,7 @@ from mkdocs.config import load_config
 from mkdocs.exceptions import MkDocsException
 from mkdocs.plugins import BasePlugin
 
+from .commentary import PAGE_META_HIDE, PAGE_META_TEXT
 from .issues import BuildError
 from .load import display_path
 from .render import RenderedSite
@@ -47,8 +51,9 @@ def write_site(rendered: RenderedSite, site_src: Path, config_file: Path, out: P
     work = Path(tempfile.mkdtemp(prefix=f".{out.name}-build-", dir=out.parent))
     try:
         docs, built = work / "docs", work / "site"
-        _lay_out_docs(rendered, site_src, docs)
-        _run_mkdocs(rendered, config_file, docs, built, build_date, site_src)
+        _lay_out_docs(rendered, docs)
+        theme_dirs = _run_mkdocs(rendered, config_file, docs, built, build_date, site_src)
+        secure_pages(built, theme_scripts(theme_dirs))
         summary = _check_built_site(built)
         _swap_in(built, out)
         return WrittenSite(out, *summary)
@@ -56,26 +61,50 @@ def write_site(rendered: RenderedSite, site_src: Path, config_file: Path, out: P
         shutil.rmtree(work, ignore_errors=True)
 
 
-def _lay_out_docs(rendered: RenderedSite, site_src: Path, docs: Path) -> None:
-    """site_src/ joined with the generated files; site_src itself is never written to."""
-    if site_src.is_dir():
-        shutil.copytree(site_src, docs, symlinks=False)
+def _lay_out_docs(rendered: RenderedSite, docs: Path) -> None:
+    """The docs folder MkDocs builds from: exactly the files the render stage made, nothing else.
+
+    Hand-written pages and the static files of site_src/ reach it through the plan, which took only
+    what may be published (see ``files``); site_src itself is never written to. No file lands
+    outside ``docs``: every path is checked before anything is written.
+    """
+    root = docs.resolve()
+    for relative in rendered.files:
+        _confined(root, relative)
     for relative, content in sorted(rendered.files.items()):
         target = docs / relative
-        if target.exists() and not relative.endswith(".md"):
-            raise BuildError(f"site_src/{relative} has the same path as a generated file",
-                             hint="rename or move the hand-written file: data/, downloads/, charts/ and "
-                                  "assets/opentally/ belong to the build")
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(content)
 
 
+def _confined(root: Path, relative: str) -> Path:
+    """``root / relative``, refused unless it is a plain relative path that stays inside ``root``."""
+    parts = relative.split("/")
+    plain = (relative and "\\" not in relative and "\0" not in relative and not relative.startswith("/")
+             and all(part not in ("", ".", "..") for part in parts))
+    target = (root / relative).resolve() if plain else None
+    if target is None or not target.is_relative_to(root) or target == root:
+        raise BuildError(f"the build made a file path that would leave the site: {relative!r}",
+                         hint="a name in the data (a package, resource or view name, a source id) breaks the "
+                              "safe-name rule; run `python build.py validate` to find it")
+    return target
+
+
 class _CommentaryPlugin(BasePlugin):
-    """Sanitises the HTML of hand-written pages, then puts the trusted chart and table HTML in."""
+    """Sanitises the HTML of hand-written pages, then puts the trusted chart and table HTML in.
+
+    It also makes every title MkDocs hands the theme HTML text: MkDocs' own titles (from a page's
+    first heading, or from the navigation) already are, a page's front matter is not, and Material
+    prints both as they are. See ``page_meta``.
+    """
 
     def __init__(self, rendered: RenderedSite):
         super().__init__()
         self.rendered = rendered
+
+    def on_page_markdown(self, markdown, page, config, files):
+        page.meta = page_meta(page.meta)
+        return markdown
 
     def on_page_content(self, html, page, config, files):
         if page.file.src_uri not in self.rendered.commentary:
@@ -85,6 +114,22 @@ class _CommentaryPlugin(BasePlugin):
             if token in html:
                 html = html.replace(f"<p>{token}</p>", fragment).replace(token, fragment)
         return html
+
+
+def page_meta(meta: dict) -> dict:
+    """The front matter the theme may see (``commentary.PAGE_META_TEXT`` and ``hide``), its text escaped.
+
+    Escaped here, where it enters: Material prints page.meta.title into <title> and the header, and
+    the description into a <meta> attribute, as they are. The commentary stage refuses other keys.
+    """
+    safe: dict = {}
+    for key in PAGE_META_TEXT:
+        if isinstance(meta.get(key), (str, int, float)):
+            safe[key] = html.escape(" ".join(str(meta[key]).split()), quote=True)
+    hide = meta.get("hide")
+    if isinstance(hide, list):
+        safe["hide"] = [h for h in hide if h in PAGE_META_HIDE]
+    return safe
 
 
 class _Collect(logging.Handler):
@@ -120,6 +165,7 @@ def _run_mkdocs(rendered: RenderedSite, config_file: Path, docs: Path, built: Pa
             config["nav"] = _nav_with_datasets(config["nav"], rendered.nav)
             config.plugins["opentally/commentary"] = _CommentaryPlugin(rendered)
             mkdocs_build(config)
+            return list(config.theme.dirs)
     except (MkDocsException, SystemExit) as exc:
         shown = display_path(site_src)
         details = "\n".join(f"  {m.replace(str(docs), shown)}" for m in collector.messages) or f"  {exc}"
@@ -138,10 +184,107 @@ def _nav_with_datasets(nav, datasets: tuple[tuple[str, str], ...]):
     for item in nav:
         if isinstance(item, dict) and list(item.values()) == ["data/index.md"]:
             title = next(iter(item))
-            result.append({title: [{"All datasets": "data/index.md"}, *[{t: p} for t, p in datasets]]})
+            # A package's title is the publisher's text: the theme prints navigation titles as HTML.
+            result.append({title: [{"All datasets": "data/index.md"},
+                                   *[{html.escape(t, quote=True): p} for t, p in datasets]]})
         else:
             result.append(item)
     return result
+
+
+# --- the Content-Security-Policy ---------------------------------------------------------------------
+
+# What a page may load and run. Scripts: the site's own files, and the theme's few inline scripts by
+# their hash; no 'unsafe-inline', no 'unsafe-eval' (charts run Vega's expressions through its
+# interpreter, `ast: true`). Styles may be inline: vega-embed adds a <style> element and Vega sets
+# style attributes; CSS runs no script. Nothing from any other host, no plugins, no <base>.
+CSP = ("default-src 'none'; script-src 'self' {hashes}; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+       "font-src 'self'; connect-src 'self'; worker-src 'self' blob:; child-src 'self' blob:; frame-src 'self'; "
+       "manifest-src 'self'; media-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'")
+_DATA_SCRIPT_TYPES = {"application/json", "application/ld+json"}  # data a script reads; a browser never runs it
+_INLINE_SCRIPT = re.compile(r"<script>(.*?)</script>", re.S)
+_JINJA = re.compile(r"\{\{.*?\}\}|\{%.*?%\}", re.S)
+# What a Jinja expression inside a theme script may print: a base URL such as "../.." or "/".
+_TEMPLATE_VALUE = r"[A-Za-z0-9./_:-]*"
+
+
+def theme_scripts(theme_dirs: list[str]) -> tuple[re.Pattern, ...]:
+    """The inline scripts the theme's templates can print, as patterns of their exact text.
+
+    Read from the templates themselves (Material's ``partials/javascripts/*.html`` and the like), so
+    that an inline script is allowed only when the theme wrote it, never because a page carries it.
+    """
+    patterns = set()
+    for folder in theme_dirs:
+        for path in sorted(Path(folder).rglob("*.html")):
+            for body in _INLINE_SCRIPT.findall(path.read_text(encoding="utf-8")):
+                patterns.add(_TEMPLATE_VALUE.join(re.escape(part) for part in _JINJA.split(body)))
+    return tuple(re.compile(p, re.S) for p in sorted(patterns))
+
+
+class _Scripts(HTMLParser):
+    """The inline scripts a page would run, and any event-handler attribute or javascript: link."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=False)
+        self.inline: list[str] = []
+        self.problems: list[str] = []
+        self._in_script: bool | None = None  # True inside an inline script that runs, False in one that does not
+        self._text: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        values = dict(attrs)
+        for name, value in attrs:
+            if name.startswith("on"):
+                self.problems.append(f"<{tag}> has an event handler ({name})")
+            elif value and re.sub(r"[\s\x00-\x1f]", "", value).lower().startswith(("javascript:", "vbscript:")):
+                self.problems.append(f"<{tag}> has a {name} that runs script")
+        if tag == "script" and "src" not in values:
+            kind = (values.get("type") or "").strip().lower()
+            self._in_script = kind not in _DATA_SCRIPT_TYPES
+            self._text = []
+
+    def handle_data(self, data):
+        if self._in_script is not None:
+            self._text.append(data)
+
+    def handle_entityref(self, name):
+        self.handle_data(f"&{name};")
+
+    def handle_charref(self, name):
+        self.handle_data(f"&#{name};")
+
+    def handle_endtag(self, tag):
+        if tag == "script" and self._in_script is not None:
+            if self._in_script:
+                self.inline.append("".join(self._text))
+            self._in_script = None
+
+
+def secure_pages(built: Path, allowed: tuple[re.Pattern, ...]) -> None:
+    """Give every page its Content-Security-Policy; refuse a page that runs a script the theme did not write."""
+    problems = []
+    for path in sorted(built.rglob("*.html")):
+        text = path.read_text(encoding="utf-8")
+        parser = _Scripts()
+        parser.feed(text)
+        parser.close()
+        relative = path.relative_to(built).as_posix()
+        problems += [f"{relative}: {p}" for p in parser.problems]
+        unknown = [s for s in parser.inline if not any(p.fullmatch(s) for p in allowed)]
+        problems += [f"{relative}: an inline script the theme did not write: {s[:80]!r}" for s in unknown]
+        hashes = sorted({"'sha256-" + base64.b64encode(hashlib.sha256(s.encode("utf-8")).digest()).decode() + "'"
+                         for s in parser.inline})
+        meta = f'<meta http-equiv="Content-Security-Policy" content="{CSP.format(hashes=" ".join(hashes))}">'
+        at = re.search(r"<meta charset=[^>]*>", text) or re.search(r"<head(?:\s[^>]*)?>", text)
+        if at is None:
+            problems.append(f"{relative}: the page has no <head> for its Content-Security-Policy")
+            continue
+        path.write_text(text[:at.end()] + meta + text[at.end():], encoding="utf-8")
+    if problems:
+        raise BuildError("the built site could run script it should not:\n" + "\n".join(f"  {p}" for p in problems),
+                         hint="a page or a template carries script: the site runs only its own files and the "
+                              "theme's scripts (see the Content-Security-Policy in the README)")
 
 
 # --- checks on the built site --------------------------------------------------------------------
@@ -151,7 +294,10 @@ class _References(HTMLParser):
 
     LOADS = {("script", "src"), ("img", "src"), ("iframe", "src"), ("link", "href"), ("source", "src"),
              ("video", "src"), ("audio", "src"), ("embed", "src"), ("object", "data"), ("img", "srcset"),
-             ("source", "srcset"), ("image", "href"), ("use", "href"), ("form", "action")}
+             ("source", "srcset"), ("image", "href"), ("use", "href"), ("form", "action"),
+             ("image", "xlink:href"), ("use", "xlink:href"), ("feimage", "href"), ("feimage", "xlink:href"),
+             ("script", "href"), ("script", "xlink:href"), ("input", "src"), ("track", "src"),
+             ("video", "poster"), ("object", "codebase"), ("applet", "code"), ("frame", "src"), ("meta", "content")}
 
     def __init__(self):
         super().__init__()
@@ -162,6 +308,10 @@ class _References(HTMLParser):
             if (tag, name) in self.LOADS and value:
                 if tag == "link" and dict(attrs).get("rel") in ("canonical", "alternate"):
                     continue
+                if tag == "meta":  # only a refresh loads anything: "5; url=https://..."
+                    if (dict(attrs).get("http-equiv") or "").lower() != "refresh":
+                        continue
+                    value = value.split("=", 1)[1] if "=" in value else ""
                 self.loads.append(value)
 
 
@@ -180,6 +330,10 @@ def _check_built_site(built: Path) -> tuple[int, int, tuple[str, int]]:
         size = path.stat().st_size
         total += size
         relative = path.relative_to(built).as_posix()
+        if path.suffix == ".svg":
+            parser = _References()
+            parser.feed(path.read_text(encoding="utf-8", errors="replace"))
+            problems += [f"{relative}: loads {u} from another host" for u in parser.loads if _loads_from_another_host(u)]
         if path.suffix == ".html":
             largest = max(largest, (relative, size), key=lambda x: x[1])
             if size > MAX_PAGE_BYTES:

@@ -1,0 +1,81 @@
+"""The one safe-name rule: what a name or path from a contributor must look like before it becomes a
+file name or part of a URL of the site.
+
+Package names, resource names, view names and source ids become folders, files and links
+(``data/NAME.html``, ``downloads/NAME/``, ``charts/NAME/VIEW.svg``, ``data/NAME/sources/ID.html``).
+A name that held ``/``, ``..``, a control character or a space could write outside the site, reach
+a file it should not, or make a link that breaks. So every such name must be:
+
+* 1 to 100 characters: lower-case letters ``a``-``z``, digits, ``-``, ``_`` and ``.``;
+* starting and ending with a letter or a digit, and never holding ``..``;
+* not a name Windows keeps for devices (``con``, ``nul``, ``com1``...), so the repository can be
+  checked out anywhere.
+
+This is the Data Package standard's own pattern for names (lower case, ``-``, ``_``, ``.``), less
+the ``/`` it allows, with the ends and the ``..`` pinned down. A path inside a package (a CSV file,
+a schema, a source document) is checked one segment at a time with the same characters, upper
+case allowed, since real files are often named ``Annual.csv``.
+"""
+
+from __future__ import annotations
+
+import re
+
+MAX_LENGTH = 100
+_NAME = re.compile(r"^[a-z0-9](?:[a-z0-9._-]*[a-z0-9])?$")
+_SEGMENT = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?$")
+_DEVICES = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)), *(f"lpt{i}" for i in range(10))}
+
+RULE = ("1 to 100 characters: lower-case letters a-z, digits, '-', '_' and '.', starting and ending with a "
+        "letter or digit, without '..'")
+PATH_RULE = ("each part of the path: letters, digits, '-', '_' and '.', starting and ending with a letter or "
+             "digit, without '..'; parts separated by '/'")
+
+
+def name_problem(value: object) -> str | None:
+    """Why ``value`` cannot be a name on the site, or None when it can."""
+    if not isinstance(value, str):
+        return "it is not text"
+    if not value:
+        return "it is empty"
+    if len(value) > MAX_LENGTH:
+        return f"it is {len(value)} characters long, over {MAX_LENGTH}"
+    if not _NAME.match(value) or ".." in value:
+        return f"it has characters or a shape a name cannot have ({_shown(value)})"
+    if value.split(".")[0] in _DEVICES:
+        return f'"{value.split(".")[0]}" is a device name on Windows'
+    return None
+
+
+def suggest(value: str) -> str:
+    """A safe name close to ``value``: what the hint proposes."""
+    text = re.sub(r"[^a-z0-9._-]+", "-", str(value).lower())
+    text = re.sub(r"\.{2,}", ".", text).strip("-._")[:MAX_LENGTH].strip("-._")
+    return text or "name"
+
+
+def path_problem(value: object) -> str | None:
+    """Why ``value`` cannot be a path inside a package (or a page of the site), or None when it can."""
+    if not isinstance(value, str) or not value:
+        return "it is empty"
+    segments = value.split("/")
+    for segment in segments:
+        if not segment:
+            return "it has an empty part (a '/' at the start or end, or '//')"
+        if len(segment) > MAX_LENGTH:
+            return f"a part is {len(segment)} characters long, over {MAX_LENGTH}"
+        if not _SEGMENT.match(segment) or ".." in segment:
+            return f"the part {_shown(segment)} has characters or a shape a file name cannot have"
+        if segment.split(".")[0].lower() in _DEVICES:
+            return f'"{segment}" is a device name on Windows'
+    return None
+
+
+def _shown(value: str) -> str:
+    """The value as text a terminal can show: control characters and the like spelt out."""
+    shown = "".join(c if c.isprintable() else f"\\u{ord(c):04x}" for c in value[:60])
+    return f'"{shown}"' + ("..." if len(value) > 60 else "")
+
+# The resource that lists a package's source documents: each row's ``id`` names the document's page
+# and its ``path`` the file in the package. Validation and the plan both read it by this name.
+SOURCES_TABLE = "sources"
