@@ -24,16 +24,20 @@ class Watch:
     console_errors: list[str] = field(default_factory=list)
     failed_requests: list[str] = field(default_factory=list)
     other_hosts: list[str] = field(default_factory=list)
+    page: object = None  # the page, while open: its Content-Security-Policy violations count too
 
     def problems(self) -> list[str]:
-        return ([f"console error: {m}" for m in self.console_errors]
-                + [f"failed request: {r}" for r in self.failed_requests]
-                + [f"request to another host: {u}" for u in self.other_hosts])
+        found = ([f"console error: {m}" for m in self.console_errors]
+                 + [f"failed request: {r}" for r in self.failed_requests]
+                 + [f"request to another host: {u}" for u in self.other_hosts])
+        if self.page is not None and not self.page.is_closed():
+            found += csp_violations(self.page)
+        return found
 
 
 def watch(page, base: str) -> Watch:
     """Route every request: anything not for the local server is recorded and refused."""
-    seen = Watch(base)
+    seen = Watch(base, page=page)
     origin = urlparse(base).netloc
 
     def route(route):
@@ -54,9 +58,20 @@ def watch(page, base: str) -> Watch:
     return seen
 
 
+# Records every Content-Security-Policy violation of the page (the console shows them too, as errors).
+CSP_WATCH = """window.__cspViolations = [];
+document.addEventListener('securitypolicyviolation', e => window.__cspViolations.push(
+    `${e.violatedDirective} refused ${e.blockedURI || 'inline'} ${e.sample || ''}`.trim()));"""
+
+
+def csp_violations(page) -> list[str]:
+    return [f"CSP violation: {v}" for v in page.evaluate("window.__cspViolations || []")]
+
+
 def open_page(context, base: str, path: str, javascript: bool = True):
     """Open a page, watched; with JavaScript, wait until its charts are interactive."""
     page = context.new_page()
+    page.add_init_script(CSP_WATCH)
     seen = watch(page, base)
     page.goto(f"{base}/{path}", wait_until="networkidle")
     if javascript:

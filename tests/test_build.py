@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import csv
 import filecmp
 import hashlib
@@ -428,3 +429,42 @@ def test_with_a_site_url_the_sitemap_lists_every_page(tmp_path, monkeypatch):
     pages = sorted(p.relative_to(out).as_posix() for p in out.rglob("*.html") if p.name != "404.html")
     assert listed == pages
     assert {m.text for m in sitemap.findall("s:url/s:lastmod", ns)} == {"2026-11-26"}  # the data's date, not the clock
+
+
+# --- the Content-Security-Policy -------------------------------------------------------------------
+
+def test_every_page_carries_a_csp_that_allows_no_inline_script_and_comes_before_any_script(site):
+    for path in sorted(site.rglob("*.html")):
+        text = path.read_text(encoding="utf-8")
+        page = soup(path)
+        meta = page.find("meta", attrs={"http-equiv": "Content-Security-Policy"})
+        assert meta is not None, path
+        policy = dict(part.strip().split(" ", 1) for part in meta["content"].split(";"))
+        assert policy["default-src"] == "'none'"
+        scripts = policy["script-src"].split()
+        assert "'unsafe-inline'" not in scripts and "'unsafe-eval'" not in scripts
+        assert all(s == "'self'" or s.startswith("'sha256-") for s in scripts), scripts
+        assert text.index("Content-Security-Policy") < text.index("<script"), path
+        # Each inline script that runs is one the policy names by its hash.
+        for script in page.find_all("script", src=False):
+            if script.get("type") in ("application/json", "application/ld+json"):
+                continue
+            digest = hashlib.sha256(script.string.encode("utf-8")).digest()
+            assert f"'sha256-{base64.b64encode(digest).decode()}'" in scripts, path
+
+
+def test_a_page_with_an_inline_script_the_theme_did_not_write_is_refused(tmp_path):
+    from opentally.issues import BuildError
+    from opentally.write import secure_pages, theme_scripts
+
+    allowed = theme_scripts([str(ROOT / "templates" / "theme")])
+    (tmp_path / "ok.html").write_text("<html><head><meta charset=\"utf-8\"></head><body><p>x</p></body></html>")
+    (tmp_path / "bad.html").write_text("<html><head></head><body><script>alert(1)</script>"
+                                       "<a href=\" JaVaScRiPt:alert(2)\">a</a><img src=x onerror=alert(3)></body></html>")
+    with pytest.raises(BuildError) as caught:
+        secure_pages(tmp_path, allowed)
+    message = str(caught.value)
+    assert "bad.html: an inline script the theme did not write: 'alert(1)'" in message
+    assert "bad.html: <a> has a href that runs script" in message
+    assert "bad.html: <img> has an event handler (onerror)" in message
+    assert "ok.html" not in message
