@@ -25,7 +25,6 @@ from .load import display_path
 PAGE_TYPES = (".md",)
 # Files a page may show or link to. None of these runs script when a browser opens it.
 STATIC_TYPES = (".png", ".jpg", ".jpeg", ".gif", ".webp", ".avif", ".pdf", ".csv", ".txt")
-_ACTIVE_TYPES = (".html", ".htm", ".xhtml", ".shtml", ".svg", ".svgz", ".xml", ".xsl", ".js", ".mjs", ".css")
 
 
 @dataclass(frozen=True)
@@ -43,18 +42,18 @@ def scan_site_src(folder: Path) -> TreeScan:
     for relative, path in _walk(folder, issues):
         suffix = Path(relative).suffix.lower()
         shown = display_path(path)
-        if (problem := names.path_problem(relative)) is not None:
+        if names.active_type(relative):
+            issues.append(error("unsafe-file", shown,
+                                f"a {suffix} file can run script in a reader's browser, so site_src/ cannot publish it",
+                                "write the page in Markdown (.md) instead; a chart comes from a view of a data "
+                                "package, an image can be a PNG or JPEG"))
+        elif (problem := names.path_problem(relative)) is not None:
             issues.append(error("unsafe-name", shown, f"the file name cannot be published: {problem}",
                                 f"rename the file so that {names.PATH_RULE}"))
         elif suffix in PAGE_TYPES:
             pages.append(relative)
         elif suffix in STATIC_TYPES:
             static.append(relative)
-        elif suffix in _ACTIVE_TYPES:
-            issues.append(error("unsafe-file", shown,
-                                f"a {suffix} file can run script in a reader's browser, so site_src/ cannot publish it",
-                                "write the page in Markdown (.md) instead; a chart comes from a view of a data "
-                                "package, an image can be a PNG or JPEG"))
         else:
             issues.append(error("unsafe-file", shown, f"site_src/ does not publish {suffix or 'extension-less'} files",
                                 f"site_src/ holds Markdown pages ({', '.join(PAGE_TYPES)}) and the files they "

@@ -54,10 +54,24 @@ def suggest(value: str) -> str:
     return text or "name"
 
 
+# Files a browser runs script from when it opens them from the site (HTML, SVG, XML with its
+# stylesheets, JavaScript, CSS): the site never publishes a contributor's file of these types.
+ACTIVE_TYPES = (".html", ".htm", ".xhtml", ".shtml", ".svg", ".svgz", ".xml", ".xsl", ".xslt", ".js", ".mjs",
+                ".css", ".swf")
+
+
+def active_type(path: str) -> str | None:
+    """The extension of ``path`` when a browser would run script from such a file, else None."""
+    suffix = "." + path.rsplit(".", 1)[1].lower() if "." in path.rsplit("/", 1)[-1] else ""
+    return suffix if suffix in ACTIVE_TYPES else None
+
+
 def path_problem(value: object) -> str | None:
     """Why ``value`` cannot be a path inside a package (or a page of the site), or None when it can."""
     if not isinstance(value, str) or not value:
         return "it is empty"
+    if (suffix := active_type(value)) is not None:
+        return f"a {suffix} file can run script in a reader's browser, so the site does not publish one"
     segments = value.split("/")
     for segment in segments:
         if not segment:
