@@ -3,7 +3,8 @@
 ``build_chart`` is a pure function: a view and the package's tables in, a ``Chart`` out, holding the
 Altair chart, its Vega-Lite spec (the rows it draws inline), a text alternative written from the
 data, and exactly the rows it draws for a "show data" table. Nothing here reads files or reaches
-the network; ``render_svg``/``render_png`` draw with vl-convert, which is told to load nothing.
+the network; ``render_svg``/``render_png`` draw with vl-convert, which is told to load nothing, in a
+child process, so that a crash of its native code is an error naming the chart, not the build's end.
 
 Determinism: the same input gives byte-identical output. Data sits inline (Altair names inline
 datasets by content hash), no chart gets a generated parameter name, JSON is written with sorted
@@ -23,6 +24,7 @@ keys, and two things that vary between machines are pinned:
 
 from __future__ import annotations
 
+import atexit
 import copy
 import csv
 import datetime as dt
@@ -30,8 +32,17 @@ import functools
 import io
 import json
 import math
+import multiprocessing
 import operator
+import os
 import re
+import shutil
+import sys
+import tempfile
+import threading
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from concurrent.futures.process import BrokenProcessPool
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -40,7 +51,7 @@ from xml.sax.saxutils import escape
 import altair as alt
 import vl_convert
 
-from . import views
+from . import chart_worker, views
 from .issues import BuildError
 
 # The newest Vega-Lite that vl-convert 1.9 ships (get_vegalite_versions()), and the schema altair 6.3
@@ -191,11 +202,13 @@ class _Roles:
 
 # --- reading tables ------------------------------------------------------------------------------
 
-def tables_from_package(package) -> dict[str, Table]:
-    """Every tabular resource of a frictionless ``Package`` as a ``Table``, in the package's order."""
+def tables_from_package(package, only: Iterable[str] | None = None) -> dict[str, Table]:
+    """Every tabular resource of a frictionless ``Package`` as a ``Table``, in the package's order
+    (only those named in ``only``, when given: the others' rows are not read)."""
+    wanted = None if only is None else set(only)
     tables = {}
     for resource in package.resources:
-        if not resource.tabular:
+        if not resource.tabular or (wanted is not None and resource.name not in wanted):
             continue
         fields = tuple(Field(f.name, f.type, f.title, f.description, _unit(f)) for f in resource.schema.fields)
         rows = tuple(row.to_dict() for row in resource.read_rows())
@@ -224,7 +237,8 @@ def build_chart(view: dict, tables: dict[str, Table], key: str,
         raise UnsupportedView(f"the view's specType {_quoted(view.get('specType'))} is not one this site draws "
                               '("simple" or "vega-lite"), so its data is shown as a table')
     names = list(resource_names) if resource_names is not None else list(tables)
-    problems = views.view_problems(view, 0, {n: [f.name for f in t.fields] for n, t in tables.items()}, names)
+    problems = views.view_problems(view, 0, {n: [f.name for f in t.fields] for n, t in tables.items()}, names,
+                                   {n: t.rows for n, t in tables.items()})
     if problems:
         _, message, hint = problems[0]
         raise BuildError(f"{key}: {message}", hint=hint)
@@ -517,6 +531,105 @@ def _chart_from_dict(spec: dict) -> alt.TopLevelMixin:
 
 def _is_unit(spec: dict) -> bool:
     return "mark" in spec and not any(key in spec for key, _ in _CHART_CLASSES)
+
+
+# --- checking a view as the build will draw it (for validate) ------------------------------------
+
+def view_build_problems(view: dict, index: int, tables: dict[str, Table], key: str,
+                        resource_names: Sequence[str] | None = None) -> list[views.Problem]:
+    """What stops the build from drawing the view at ``views[index]``, for ``validate`` to report.
+
+    For a view that ``views.view_problems`` passes: a vega-lite spec is checked against the
+    Vega-Lite schema the site draws with (the one altair 6.3 bundles), with a JSON pointer to the
+    faulty part, and then the chart is built exactly as the build will build it, so that ``validate``
+    accepts no view that the build would refuse. A view this site shows as a table is no problem.
+    """
+    where = f"/views/{index}"
+    label = f'view "{view["name"]}"' if isinstance(view.get("name"), str) and view["name"].strip() else f"view {index}"
+    if views.spec_type(view) == views.VEGA_LITE and isinstance(view.get("spec"), dict):
+        problems = spec_schema_problems(view["spec"], f"{where}/spec", label)
+        if problems:
+            return problems
+    try:
+        build_chart(view, tables, key, resource_names)
+    except UnsupportedView:
+        return []
+    except BuildError as exc:
+        message = exc.message.removeprefix(f"{key}: ")
+        return [(f"{where}/spec", f"{label} cannot be drawn: {message}", exc.hint or _SPEC_HINT)]
+    except Exception as exc:  # the build would stop on it with a traceback: say so now, in words
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        return [(f"{where}/spec", f"{label} cannot be drawn: the spec has a part the build cannot read ({reason})",
+                 _SPEC_HINT)]
+    return []
+
+
+_SPEC_HINT = ("check the spec against the Vega-Lite documentation, https://vega.github.io/vega-lite/docs/ "
+              f"(version {VEGA_LITE_VERSION}); a chart needs at least a mark and an encoding")
+
+
+@functools.lru_cache(maxsize=1)
+def _vega_lite_schema() -> dict:
+    """The Vega-Lite JSON schema altair bundles: the version every chart of the site is drawn with."""
+    from altair.vegalite.v6.schema import core
+
+    return core.load_schema()
+
+
+def spec_schema_problems(spec: dict, where: str, label: str) -> list[views.Problem]:
+    """The first place where the spec is not valid Vega-Lite, as (JSON pointer, message, how to fix).
+
+    The spec is checked as the build gives it to Altair: without ``$schema``, with the rows inline.
+    """
+    from altair.utils import schemapi
+
+    checked = {k: v for k, v in spec.items() if k not in ("$schema", "data")}
+    checked["data"] = {"name": "rows"}
+    root = _vega_lite_schema()
+    error = schemapi.validate_jsonschema(checked, {"$ref": root["$ref"]}, rootschema=root, raise_error=False)
+    if error is None:
+        return []
+    grouped = getattr(error, "_all_errors", None) or {"": [error]}
+    errors = next(iter(grouped.values())) or [error]
+    path = list(errors[0].absolute_path)
+    pointer = where + "".join(f"/{views._escape(str(p))}" for p in path)
+    return [(pointer, f"{label} is not valid Vega-Lite {VEGA_LITE_VERSION}: {_schema_reason(errors)}", _SPEC_HINT)]
+
+
+def _schema_reason(errors: list) -> str:
+    """One sentence for a group of jsonschema errors about the same place."""
+    by_kind: dict[str, list] = {}
+    for e in errors:
+        by_kind.setdefault(e.validator, []).append(e)
+    if "additionalProperties" in by_kind:
+        unexpected = re.findall(r"'([^']+)'", by_kind["additionalProperties"][0].message.split("(", 1)[-1])
+        names = ", ".join(f'"{u}"' for u in unexpected) or "a property"
+        return f"{names} {'is' if len(unexpected) == 1 else 'are'} not a property it can have here"
+    allowed = [v for e in by_kind.get("enum", []) for v in e.validator_value] + \
+              [e.validator_value for e in by_kind.get("const", [])]
+    types = sorted({t for e in by_kind.get("type", []) for t in
+                    (e.validator_value if isinstance(e.validator_value, list) else [e.validator_value])})
+    if allowed:
+        shown = ", ".join(f'"{v}"' if isinstance(v, str) else json.dumps(v) for v in dict.fromkeys(allowed))
+        other = [_TYPE_WORDS.get(t, t) for t in types if t != "string"]
+        return (f"{_value_words(errors[0].instance)} is not one of {_clipped(shown)}"
+                + (f" (nor {' or '.join(other)})" if other else ""))
+    if types:
+        return f"{_value_words(errors[0].instance)} should be {' or '.join(_TYPE_WORDS.get(t, t) for t in types)}"
+    return errors[0].message
+
+
+_TYPE_WORDS = {"string": "text", "number": "a number", "integer": "a whole number", "boolean": "true or false",
+               "object": "an object", "array": "a list", "null": "null"}
+
+
+def _value_words(value) -> str:
+    text = json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return _clipped(text, 60)
+
+
+def _clipped(text: str, limit: int = 300) -> str:
+    return text if len(text) <= limit else text[:limit - 3] + "..."
 
 
 # Filters the build applies itself, so that the "show data" table holds exactly the rows drawn.
@@ -1144,10 +1257,143 @@ def chart_id(key: str) -> str:
 
 
 def _vl_convert_options() -> dict:
-    # No URL may be loaded (the spec is checked for none, this is the second lock), and numbers and
-    # dates use d3's default English locale whatever the machine's, as the browser's vega does.
+    # No URL may be loaded (the spec is checked for none, this is the second lock: an empty list
+    # allows no base URL, and vl-convert refuses every data URL), and numbers and dates use d3's
+    # default English locale whatever the machine's, as the browser's vega does. vl-convert 1.9's PNG
+    # step ignores allowed_base_urls for <image> addresses: chart_worker is the lock for those.
     return {"vl_version": VEGA_LITE_VERSION, "allowed_base_urls": [], "format_locale": "en-US",
             "time_format_locale": "en-US"}
+
+
+# --- drawing in a child process ------------------------------------------------------------------
+#
+# vl-convert's native renderer can abort the process it runs in (a NUL byte in a label makes it
+# panic: exit status 134, no exception). So charts are drawn in one child process, started once (by
+# ``start_renderer`` or the first drawing) and reused for every chart after it, and by every later
+# build in the same process (``serve`` rebuilds). It is started with "spawn": forking a process that
+# runs threads is not safe. A crash, an exception or a drawing that takes longer than RENDER_TIMEOUT
+# seconds becomes a BuildError naming the chart's view and package, and the next drawing starts a new
+# child. What the child prints (vl-convert's warnings, a panic's message) goes to a log file: the
+# parent passes it on to its own standard error after each drawing, and quotes a panic's message.
+
+RENDER_TIMEOUT = 120  # seconds for one drawing; a chart of this site takes well under one
+_DRAW = chart_worker.draw  # what the child runs: (kind, spec, options, scale) -> SVG text or PNG bytes
+
+
+class _Renderer:
+    def __init__(self):
+        # A folder of the parent's, removed by the parent even when the child crashed: the child's
+        # working folder (kept empty) and the log of what it prints.
+        self.folder = tempfile.mkdtemp(prefix="opentally-draw-")
+        self.log = os.path.join(self.folder, "draw.log")
+        os.mkdir(os.path.join(self.folder, "empty"))
+        open(self.log, "wb").close()
+        self.read = 0
+        self.pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"),
+                                        initializer=chart_worker.initialise,
+                                        initargs=(self.log, os.path.join(self.folder, "empty")))
+
+    def new_output(self) -> str:
+        """What the child printed since the last call."""
+        try:
+            with open(self.log, "rb") as f:
+                f.seek(self.read)
+                data = f.read()
+        except OSError:
+            return ""
+        self.read += len(data)
+        return data.decode("utf-8", errors="replace")
+
+    def close(self) -> None:
+        for process in list((getattr(self.pool, "_processes", None) or {}).values()):
+            if process.is_alive():
+                process.terminate()
+        self.pool.shutdown(wait=True, cancel_futures=True)
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+_RENDERER_LOCK = threading.RLock()
+_renderer: _Renderer | None = None
+
+
+def _current_renderer() -> _Renderer:
+    global _renderer
+    with _RENDERER_LOCK:
+        if _renderer is None:
+            _renderer = _Renderer()
+        return _renderer
+
+
+def start_renderer() -> None:
+    """Start the child process that draws charts now, so that it is ready when the first chart is drawn
+    (it starts a Python and vl-convert's JavaScript engine: most of a second)."""
+    try:
+        _current_renderer().pool.submit(chart_worker.warm_up, _vl_convert_options())
+    except BrokenProcessPool:
+        close_renderer()  # the first drawing starts a new one
+
+
+def close_renderer() -> None:
+    """Stop the child process that draws charts, if it runs (the next drawing starts a new one)."""
+    global _renderer
+    with _RENDERER_LOCK:
+        renderer, _renderer = _renderer, None
+    if renderer is not None:
+        renderer.close()
+
+
+atexit.register(close_renderer)
+
+
+def _draw(chart: Chart, kind: str, scale: float = 1):
+    """The chart's static spec drawn by vl-convert in the child process: SVG text or PNG bytes."""
+    spec, options = _static_spec(chart.spec), _vl_convert_options()
+    with _RENDERER_LOCK:
+        renderer = _current_renderer()
+        try:
+            try:
+                future = renderer.pool.submit(_DRAW, kind, spec, options, scale)
+            except BrokenProcessPool:  # it broke on an earlier drawing, or starting up: start a new one
+                close_renderer()
+                renderer = _current_renderer()
+                future = renderer.pool.submit(_DRAW, kind, spec, options, scale)
+            result = future.result(timeout=RENDER_TIMEOUT)
+            _pass_on(renderer.new_output())
+            return result
+        except FutureTimeout:
+            close_renderer()  # a stuck child is stopped, and replaced for the next drawing
+            reason = f"drawing it took longer than {RENDER_TIMEOUT} seconds, so it was stopped"
+        except BrokenProcessPool:
+            panic = _panic_message(renderer.new_output())
+            close_renderer()
+            reason = "the renderer (vl-convert) crashed while drawing it" + (f" ({panic})" if panic else "")
+        except Exception as exc:  # vl-convert raises ValueError; whatever the child raises comes back here
+            _pass_on(renderer.new_output())
+            lines = [line.strip() for line in str(exc).strip().splitlines() if line.strip()]
+            detail = next((line for line in lines[1:] if re.match(r"\w*Error\b", line)),
+                          lines[0] if lines else type(exc).__name__)
+            reason = f"the renderer (vl-convert) refused it: {_clipped(detail, 300)}"
+    package, _, view = chart.key.partition("/")
+    raise BuildError(f'the chart of view "{view or chart.name}" in package "{package}" could not be drawn as '
+                     f"{kind.upper()}: {reason}",
+                     hint="nothing was published, and the last good site is as it was. Look in the view's spec "
+                          "and in the rows it draws for what a chart cannot show (a control character such as "
+                          "NUL in a label, a very long text, an expression that fails), run "
+                          "python build.py validate, and if the view looks right, report it with the spec")
+
+
+def _pass_on(output: str) -> None:
+    if output.strip():
+        sys.stderr.write(output if output.endswith("\n") else output + "\n")
+
+
+def _panic_message(output: str) -> str:
+    """The message of a Rust panic in what the child printed: the line after "panicked at ...:"."""
+    lines = output.splitlines()
+    for n, line in enumerate(lines):
+        if "panicked at" in line and n + 1 < len(lines) and lines[n + 1].strip():
+            return _clipped(re.sub(r"[\x00-\x1f\x7f]", "?", lines[n + 1].strip()), 200)
+    return ""
 
 
 def render_svg(chart: Chart) -> str:
@@ -1158,7 +1404,7 @@ def render_svg(chart: Chart) -> str:
     height so that, with its viewBox, the drawing scales to the width of a phone. Its ids are
     prefixed with the chart's, so that two charts on a page never share a clip path.
     """
-    svg = vl_convert.vegalite_to_svg(_static_spec(chart.spec), **_vl_convert_options())
+    svg = _draw(chart, "svg")
     return _accessible_svg(svg, chart_id(chart.key), chart.title, chart.description)
 
 
@@ -1188,7 +1434,7 @@ def _prefix_ids(svg: str, prefix: str) -> str:
 
 def render_png(chart: Chart) -> bytes:
     """The chart as a PNG at twice its size, for the "download PNG" link."""
-    return vl_convert.vegalite_to_png(_static_spec(chart.spec), scale=2, **_vl_convert_options())
+    return _draw(chart, "png", scale=2)
 
 
 def rows_csv(chart: Chart) -> str:

@@ -17,7 +17,7 @@ import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from . import load, validate
+from . import load, strict_json, validate
 from .commentary import read_commentary
 from .issues import BuildError, Issue, error, warning
 
@@ -205,11 +205,16 @@ def _check_package(root: Path, base: str, name: str) -> PackageChange:
 
 
 def _json(data: bytes | None) -> dict | None:
+    """A descriptor or schema read from git or disk as strictly as `validate` reads it (``strict_json``).
+
+    One the validation refuses (a duplicate key, NaN, too deep, too large, not JSON) is compared as
+    empty: the validation report says why. A control character leaves it readable, as in `validate`.
+    """
     if data is None:
         return None
     try:
-        value = json.loads(data.decode("utf-8-sig"))
-    except (ValueError, UnicodeDecodeError):
+        value = strict_json.parse(data, soft=[])
+    except strict_json.JsonProblem:
         return {}
     return value if isinstance(value, dict) else {}
 
@@ -219,7 +224,8 @@ def _version(descriptor: dict | None) -> str:
 
 
 def _resources(descriptor: dict) -> dict[str, dict]:
-    return {r["name"]: r for r in descriptor.get("resources") or [] if isinstance(r, dict) and isinstance(r.get("name"), str)}
+    resources = descriptor.get("resources") if isinstance(descriptor.get("resources"), list) else []
+    return {r["name"]: r for r in resources if isinstance(r, dict) and isinstance(r.get("name"), str)}
 
 
 def _resource_names(old: dict, new: dict) -> list[str]:
@@ -241,7 +247,7 @@ def _schema(root: Path, base: str | None, package: str, resource: dict) -> dict:
 def _read(path: Path) -> bytes | None:
     try:
         return path.read_bytes()
-    except OSError:
+    except (OSError, ValueError):  # ValueError: a NUL byte in the path
         return None
 
 
@@ -249,10 +255,18 @@ def _table(data: bytes | None, resource: dict) -> tuple[list[str], list[dict]]:
     if not data:
         return [], []
     dialect = resource.get("dialect") if isinstance(resource.get("dialect"), dict) else {}
-    text = data.decode(str(resource.get("encoding") or "utf-8").replace("utf-8", "utf-8-sig"), "replace")
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=dialect.get("delimiter", ","),
-                        quotechar=dialect.get("quoteChar", '"'))
-    rows = list(reader)
+    try:
+        text = data.decode(str(resource.get("encoding") or "utf-8").replace("utf-8", "utf-8-sig"), "replace")
+    except LookupError:  # an encoding Python does not know: the validation report says so
+        text = data.decode("utf-8-sig", "replace")
+    try:
+        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=dialect.get("delimiter", ","),
+                               quotechar=dialect.get("quoteChar", '"')))
+    except (TypeError, ValueError, csv.Error):  # a dialect csv cannot take: compared as plain CSV
+        try:
+            rows = list(csv.reader(io.StringIO(text, newline="")))
+        except csv.Error:
+            rows = []
     if not rows:
         return [], []
     header = rows[0]
@@ -261,8 +275,8 @@ def _table(data: bytes | None, resource: dict) -> tuple[list[str], list[dict]]:
 
 def _key_fields(schema: dict, header: list[str]) -> list[str]:
     key = schema.get("primaryKey")
-    key = [key] if isinstance(key, str) else list(key or [])
-    return key if key and all(k in header for k in key) else []
+    key = [key] if isinstance(key, str) else key if isinstance(key, list) else []
+    return key if key and all(isinstance(k, str) and k in header for k in key) else []
 
 
 def _diff_resource(root: Path, base: str, package: str, old_descriptor: dict, new_descriptor: dict,
@@ -314,7 +328,8 @@ def _diff_resource(root: Path, base: str, package: str, old_descriptor: dict, ne
 # --- schema, metadata and views ------------------------------------------------------------------
 
 def _fields(schema: dict) -> list[dict]:
-    return [f for f in schema.get("fields") or [] if isinstance(f, dict) and isinstance(f.get("name"), str)]
+    fields = schema.get("fields") if isinstance(schema.get("fields"), list) else []
+    return [f for f in fields if isinstance(f, dict) and isinstance(f.get("name"), str)]
 
 
 def _schema_changes(root: Path, base: str, package: str, old_descriptor: dict, new_descriptor: dict) -> list[Change]:
@@ -370,13 +385,13 @@ def _compare_fields(resource: str, old: dict, new: dict) -> list[Change]:
     changes = []
     old_type, new_type = old.get("type", "string"), new.get("type", "string")
     if old_type != new_type:
-        wider = (old_type, new_type) in _WIDER_TYPES
+        wider = isinstance(old_type, str) and isinstance(new_type, str) and (old_type, new_type) in _WIDER_TYPES
         changes.append(Change("schema", resource, f"{where}: type {'widened' if wider else 'narrowed'} from "
                                                   f"{old_type} to {new_type}", not wider))
     if old.get("format", "default") != new.get("format", "default"):
         changes.append(Change("schema", resource, f"{where}: format changed from {old.get('format', 'default')} "
                                                   f"to {new.get('format', 'default')}", True))
-    old_c, new_c = old.get("constraints") or {}, new.get("constraints") or {}
+    old_c, new_c = (c if isinstance(c, dict) else {} for c in (old.get("constraints"), new.get("constraints")))
     for key in sorted(set(old_c) | set(new_c)):
         if old_c.get(key) == new_c.get(key):
             continue
@@ -442,7 +457,9 @@ def _metadata_changes(old: dict, new: dict) -> list[Change]:
 
 def _view_changes(old: dict, new: dict) -> list[Change]:
     def by_name(d):
-        return {v.get("name"): v for v in d.get("views") or [] if isinstance(v, dict)}
+        views = d.get("views") if isinstance(d.get("views"), list) else []
+        return {v.get("name") if isinstance(v.get("name"), (str, type(None))) else _short(v.get("name")): v
+                for v in views if isinstance(v, dict)}
     old_views, new_views = by_name(old), by_name(new)
     changes = [Change("view", str(n), "view added") for n in new_views if n not in old_views]
     changes += [Change("view", str(n), "view removed") for n in old_views if n not in new_views]

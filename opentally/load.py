@@ -79,9 +79,11 @@ def load_package(directory: Path) -> LoadedPackage:
             "missing-descriptor", shown, "the folder has no datapackage.json",
             "add a datapackage.json that describes the package (see the README), "
             "or move the folder out of datapackages/"),))
+    soft: list[strict_json.JsonProblem] = []
     try:
-        # Strictly: no duplicate keys, NaN or Infinity, control characters, size or depth beyond the limits.
-        descriptor = strict_json.parse(strict_json.read(path))
+        # Strictly: no duplicate keys, NaN or Infinity, size or depth beyond the limits. A control
+        # character in a string leaves the descriptor readable: it is reported with the rest.
+        descriptor = strict_json.parse(strict_json.read(path), soft)
     except strict_json.JsonProblem as problem:
         return LoadedPackage(directory, None, (problem.issue(shown),))
     except OSError as exc:
@@ -92,7 +94,7 @@ def load_package(directory: Path) -> LoadedPackage:
         return LoadedPackage(directory, None, (error(
             "descriptor-json", shown, f"the file holds a JSON {type(descriptor).__name__}, not an object",
             'a descriptor is one JSON object: {"name": ..., "resources": [...]}'),))
-    return LoadedPackage(directory, descriptor)
+    return LoadedPackage(directory, descriptor, tuple(problem.issue(shown) for problem in soft))
 
 
 def load_packages(directories: list[Path]) -> list[LoadedPackage]:

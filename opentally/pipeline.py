@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from . import load, validate
+from . import charts, load, validate
 from .files import link_issues
 from .issues import Issue
 from .plan import plan_site
@@ -71,6 +71,7 @@ def build_site(project: Project, out: Path, log: Callable[[str], None] = lambda 
         return BuildResult(False, report, ())
 
     step("plan: pages, charts and downloads")
+    charts.start_renderer()  # the child process that draws charts starts up while the site is planned
     plan, issues = plan_site(packages, project.site_src)
     issues += link_issues(project.templates)
     if any(i.is_error for i in issues):

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import signal
 from pathlib import Path
 from typing import Callable
 
 from mkdocs.livereload import LiveReloadServer
 
 from . import report
+from .charts import close_renderer
 from .issues import BuildError
 from .pipeline import Project, build_site
+
+
+def _stop(signum, frame) -> None:
+    raise KeyboardInterrupt
 
 
 def serve(project_dir: Path, host: str, port: int, log: Callable[[str], None]) -> None:
@@ -34,9 +40,13 @@ def serve(project_dir: Path, host: str, port: int, log: Callable[[str], None]) -
         if path.exists():
             server.watch(str(path))
     log(f"serving on http://{host}:{port}/ (Ctrl+C to stop)")
+    # Stopped with SIGTERM (a process manager, a test), stop as with Ctrl+C: shut the server down and
+    # run the clean-up, which stops the child process that draws charts.
+    signal.signal(signal.SIGTERM, _stop)
     try:
         server.serve()
     except KeyboardInterrupt:
         pass
     finally:
         server.shutdown()
+        close_renderer()

@@ -6,11 +6,13 @@ of two equal keys win silently (another reader may take the first), and fails wi
 pass validation and be published wrong, so every JSON file the project reads from a contributor
 (``datapackage.json``, a schema or dialect file a descriptor names) goes through ``parse``:
 
-* ``parse(data)`` takes the file's bytes (or its text) and returns the value, as ``json.loads``
-  would. It raises ``JsonProblem`` for the first problem found, in the order of the file, with a
-  stable ``code``, the 1-based ``line`` (and ``column``) where it is, the JSON pointer (``pointer``)
-  of the value when there is one, a message in plain words and a ``hint``. ``JsonProblem.issue(path)``
-  turns it into an ``Issue``.
+* ``parse(data, soft=None)`` takes the file's bytes (or its text) and returns the value, as
+  ``json.loads`` would. It raises ``JsonProblem`` for the first problem found, in the order of the
+  file, with a stable ``code``, the 1-based ``line`` (and ``column``) where it is, the JSON pointer
+  (``pointer``) of the value when there is one, a message in plain words and a ``hint``.
+  ``JsonProblem.issue(path)`` turns it into an ``Issue``. When a list is given as ``soft``, the
+  problems that leave the meaning of the file clear (``control-character``) are appended to it,
+  every one of them, instead of being raised, and the value is returned.
 * ``read(path)`` reads a file for ``parse`` without reading more than ``MAX_BYTES`` of it.
 
 Before the text reaches ``json.loads``, a small tokenizer (a regular expression, so one Python step
@@ -98,8 +100,11 @@ def read(path: Path) -> bytes:
     return data
 
 
-def parse(data: bytes | str) -> object:
-    """The JSON value ``data`` holds; ``JsonProblem`` when it is not one strict, unambiguous JSON text."""
+def parse(data: bytes | str, soft: list[JsonProblem] | None = None) -> object:
+    """The JSON value ``data`` holds; ``JsonProblem`` when it is not one strict, unambiguous JSON text.
+
+    With ``soft``, control characters in strings are appended to it rather than raised.
+    """
     if isinstance(data, (bytes, bytearray)):
         if len(data) > MAX_BYTES:
             raise _too_large(len(data))
@@ -114,7 +119,7 @@ def parse(data: bytes | str) -> object:
         text = data[1:] if data.startswith("\ufeff") else data
         if len(text) > MAX_BYTES // 4 and len(text.encode("utf-8", "surrogatepass")) > MAX_BYTES:
             raise _too_large(len(text.encode("utf-8", "surrogatepass")))
-    _scan(text)
+    _scan(text, soft)
     try:
         return json.loads(text)
     except (ValueError, RecursionError) as exc:  # the scan and json disagree: never expected
@@ -151,7 +156,7 @@ def _decode(token: str) -> str:
     return json.loads(token) if "\\" in token else token[1:-1]
 
 
-def _scan(text: str) -> None:
+def _scan(text: str, soft: list[JsonProblem] | None) -> None:
     """Check ``text`` token by token; raise ``JsonProblem`` at the first problem."""
     # A frame: [is_object, {key: position} or None, current key or index].
     stack: list[list] = []
@@ -216,7 +221,7 @@ def _scan(text: str) -> None:
             key = _decode(token)
             frame = stack[-1]
             frame[2] = None  # the pointer of the object itself while its key is checked
-            _check_string(text, start, token, key, stack, key)
+            _check_string(text, start, token, key, stack, key, soft)
             if key in frame[1]:
                 first = _line(text, frame[1][key])
                 line = _line(text, start)
@@ -233,7 +238,7 @@ def _scan(text: str) -> None:
             _syntax(text, start, stack)
         if kind == "string":
             if "\\u" in token:
-                _check_string(text, start, token, _decode(token), stack, None)
+                _check_string(text, start, token, _decode(token), stack, None, soft)
         elif kind == "number":
             _check_number(text, start, token, stack)
         elif token in _NOT_NUMBERS:
@@ -248,7 +253,8 @@ def _scan(text: str) -> None:
         expect = _AFTER_VALUE if stack else _DONE
 
 
-def _check_string(text: str, start: int, token: str, value: str, stack: list, key: str | None) -> None:
+def _check_string(text: str, start: int, token: str, value: str, stack: list, key: str | None,
+                  soft: list[JsonProblem] | None) -> None:
     """Refuse a control character or a lone surrogate in a string (``key`` when the string is a key)."""
     if "\\u" not in token or not _ESCAPED_BAD.search(token):
         return
@@ -256,12 +262,15 @@ def _check_string(text: str, start: int, token: str, value: str, stack: list, ke
     what = f"the key {json.dumps(key)}" if key is not None else "the text"
     bad = CONTROL.search(value)
     if bad:
-        raise JsonProblem("control-character",
-                          f"{pointer or 'the top'}: {what} holds the control character {describe(bad.group())}, "
-                          "which pages and charts cannot show",
-                          _line(text, start), "delete the character (it often comes with text pasted from "
-                          "another program); write a line break as \\n and a tab as \\t",
-                          _column(text, start), pointer)
+        problem = JsonProblem("control-character",
+                              f"{pointer or 'the top'}: {what} holds the control character "
+                              f"{describe(bad.group())}, which pages and charts cannot show",
+                              _line(text, start), "delete the character (it often comes with text pasted from "
+                              "another program); write a line break as \\n and a tab as \\t",
+                              _column(text, start), pointer)
+        if soft is None:
+            raise problem
+        soft.append(problem)
     bad = _SURROGATE.search(value)
     if bad:
         raise JsonProblem("lone-surrogate",
@@ -307,8 +316,8 @@ def _syntax(text: str, position: int, stack: list):
 
 def describe(char: str) -> str:
     """A character as its code point and name, e.g. ``U+0000 (NUL)``."""
-    names = {0: "NUL", 7: "BEL, bell", 8: "BS, backspace", 11: "VT, vertical tab", 12: "FF, form feed",
-             27: "ESC, escape", 127: "DEL"}
+    names = {0: "NUL", 7: "BEL, bell", 8: "BS, backspace", 9: "tab", 10: "LF, line feed", 11: "VT, vertical tab",
+             12: "FF, form feed", 13: "CR, carriage return", 27: "ESC, escape", 127: "DEL"}
     code = ord(char)
     name = names.get(code, "a control character" if code < 32 else "")
     return f"U+{code:04X} ({name})" if name else f"U+{code:04X}"

@@ -21,9 +21,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlparse
 
-from frictionless import FrictionlessException, Package
+from frictionless import Detector, FrictionlessException, Package
+from frictionless import settings as frictionless_settings
 
-from . import messages, names, views
+from . import csv_checks, messages, names, strict_json, views
 from .issues import Issue, error, warning
 from .load import LoadedPackage, display_path
 
@@ -107,21 +108,32 @@ def _validate_package(loaded: LoadedPackage) -> PackageReport:
         return PackageReport(loaded.name, shown, 0, 0, loaded.issues)
     descriptor = loaded.descriptor
     where = display_path(loaded.descriptor_path)
-    issues: list[Issue] = []
+    issues: list[Issue] = list(loaded.issues)  # what loading found but left the descriptor readable
     issues += _check_metadata(descriptor, where)
     issues += _check_unfinished(descriptor, where)
     issues += _check_names(descriptor, where)
     issues += _check_safe_names(loaded, where)
     unsafe, path_issues = _check_paths(loaded)
-    issues += path_issues
+    # A control character in a path is said once, as the path's problem.
+    refused = {i.field for i in path_issues if i.code == "unsafe-path"}
+    issues = [i for i in issues if not (i.code == "control-character" and i.field in refused)] + path_issues
+    unreadable, file_issues = _check_files(loaded, unsafe)
+    unsafe |= unreadable  # frictionless would read them wrong, or reach the network: it never reads them
+    issues += file_issues
     resources = descriptor.get("resources") if isinstance(descriptor.get("resources"), list) else []
     rows, package, data_issues = _run_frictionless(loaded, unsafe)
     issues += data_issues
     if package is not None:
-        issues += _check_views(loaded, package, unsafe)
-        issues += _check_ids(loaded, package)
-        issues += _check_provenance(loaded, package)
-        issues += _check_sources_table(loaded, package)
+        try:
+            issues += _check_views(loaded, package, unsafe)
+            issues += _check_ids(loaded, package)
+            issues += _check_provenance(loaded, package)
+            issues += _check_sources_table(loaded, package)
+        except (FrictionlessException, *_FRICTIONLESS_FAULTS):
+            # Frictionless reported errors in the descriptor, then fails on reading it further (a schema
+            # that does not load): the checks that need it wait for those errors to be fixed.
+            if not any(i.is_error for i in data_issues):
+                raise
     return PackageReport(loaded.name, shown, len(resources), rows, tuple(_sorted(issues)))
 
 
@@ -281,7 +293,7 @@ def _check_safe_names(loaded: LoadedPackage, where: str) -> list[Issue]:
         listed += [(f"/resources/{index}/{key}", resource.get(key)) for key in ("schema", "dialect")]
         for pointer, path in listed:
             if not isinstance(path, str) or _is_url(path) or path.startswith(("/", "\\", "~")) \
-                    or ".." in re.split(r"[/\\]", path):
+                    or ".." in re.split(r"[/\\]", path) or any(ord(c) < 32 or ord(c) == 127 for c in path):
                 continue  # not a local path, or one that _check_paths refuses with its own words
             if (problem := names.path_problem(path)) is not None:
                 issues.append(error("unsafe-path", where, f'{pointer}: the path cannot be published: {problem}',
@@ -298,28 +310,26 @@ def _check_paths(loaded: LoadedPackage) -> tuple[set[int], list[Issue]]:
     """
     descriptor = loaded.descriptor or {}
     where = display_path(loaded.descriptor_path)
-    issues: list[Issue] = []
-    for key in ("profile", "$schema"):
-        issues += _check_profile(descriptor.get(key), where, f"/{key}")
+    issues: list[Issue] = _check_profiles(descriptor, where, "", _PACKAGE_PROFILES)
     unsafe: set[int] = set()
     resources = descriptor.get("resources")
     for index, resource in enumerate(resources if isinstance(resources, list) else []):
         if not isinstance(resource, dict):
             continue
-        found: list[Issue] = []
-        for key in ("profile", "$schema"):
-            found += _check_profile(resource.get(key), where, f"/resources/{index}/{key}")
-        paths = resource.get("path")
-        for n, path in enumerate(paths if isinstance(paths, list) else [paths]):
-            pointer = f"/resources/{index}/path" + (f"/{n}" if isinstance(paths, list) else "")
-            if isinstance(path, str):
-                found += _check_local_path(loaded.directory, path, where, pointer, "data", must_exist=True)
+        found: list[Issue] = _check_profiles(resource, where, f"/resources/{index}", _RESOURCE_PROFILES)
+        for key in ("path", "extrapaths"):  # frictionless reads "extrapaths" after "path", as one file
+            paths = resource.get(key)
+            for n, path in enumerate(paths if isinstance(paths, list) else [paths]):
+                pointer = f"/resources/{index}/{key}" + (f"/{n}" if isinstance(paths, list) else "")
+                if isinstance(path, str):
+                    found += _check_local_path(loaded.directory, path, where, pointer, "data", must_exist=True)
         for key in ("schema", "dialect"):
             if isinstance(resource.get(key), str):
                 found += _check_local_path(loaded.directory, resource[key], where,
                                            f"/resources/{index}/{key}", key, must_exist=True)
-        if isinstance(resource.get("schema"), dict):
-            found += _check_profile(resource["schema"].get("$schema"), where, f"/resources/{index}/schema/$schema")
+        for key in ("schema", "dialect"):
+            if isinstance(resource.get(key), dict):
+                found += _check_profiles(resource[key], where, f"/resources/{index}/{key}")
         if any(i.is_error for i in found):
             unsafe.add(index)
         issues += found
@@ -328,10 +338,53 @@ def _check_paths(loaded: LoadedPackage) -> tuple[set[int], list[Issue]]:
 
 def _check_profile(value, where: str, pointer: str) -> list[Issue]:
     if isinstance(value, str) and _is_url(value) and not _OFFICIAL_PROFILE.match(value):
-        return [error("remote-path", where, f'{pointer} points at another host: "{value}"',
+        return [error("remote-path", where, f'{pointer} points at another host: "{_shown(value)}"',
                       "the build never reaches the network: use a named profile such as "
                       '"tabular-data-package", or leave the property out', field=pointer)]
+    if value == "fiscal-data-package":  # frictionless fetches it from specs.frictionlessdata.io
+        return [error("remote-path", where, f'{pointer}: the profile "{value}" is on another host '
+                      "(frictionless fetches it from specs.frictionlessdata.io)",
+                      'the build never reaches the network: use "data-package" or "tabular-data-package", '
+                      "or leave the property out", field=pointer)]
     return []
+
+
+# Profiles frictionless knows by name (no file, no network). Any other "profile" is read as a path or URL.
+_PACKAGE_PROFILES = frozenset({"data-package", "tabular-data-package"})
+_RESOURCE_PROFILES = frozenset({"data-resource", "tabular-data-resource"})
+
+
+def _check_profiles(item: dict, where: str, prefix: str, named: frozenset[str] | None = None) -> list[Issue]:
+    """The ``profile``, ``profiles`` and ``$schema`` of one package, resource (``named``: the profiles
+    frictionless knows at that level), schema or dialect.
+
+    A URL other than an official profile is refused (``remote-path``). At package and resource
+    level frictionless validates against ``profile`` (framework v5's ``profiles`` list: its first
+    item), reading any name it does not know as a file, from the working folder, whose ``$ref``s it
+    may fetch: such a profile is refused too (``unsafe-path``).
+    """
+    values = [("profile", item.get("profile")), ("$schema", item.get("$schema"))]
+    if isinstance(item.get("profiles"), list):
+        values += [(f"profiles/{n}", v) for n, v in enumerate(item["profiles"])]
+    found: list[Issue] = []
+    for key, value in values:
+        pointer = f"{prefix}/{key}"
+        refused = _check_profile(value, where, pointer)
+        found += refused
+        if (not refused and named is not None and key != "$schema" and isinstance(value, str)
+                and not _is_url(value) and value not in named):
+            found.append(error("unsafe-path", where, f'{pointer}: "{_shown(value)}" is not a standard profile here, '
+                               "so frictionless would read it as a file (from the working folder, not the package)",
+                               f'use {" or ".join(sorted(named, key=len))}, or leave the property out', field=pointer))
+    return found
+
+
+_CONTROL_IN_PATH = re.compile(r"[\x00-\x1f\x7f]")  # in a path even tab, line feed and carriage return
+
+
+def _shown(value: str) -> str:
+    """A descriptor's text as it can be printed on one line: control characters spelt out as \\uXXXX."""
+    return _CONTROL_IN_PATH.sub(lambda m: f"\\u{ord(m.group()):04x}", value)
 
 
 def _is_url(value: str) -> bool:
@@ -341,10 +394,17 @@ def _is_url(value: str) -> bool:
 
 def _check_local_path(directory: Path, path: str, where: str, pointer: str, what: str,
                       must_exist: bool) -> list[Issue]:
-    """One path from a descriptor: relative, inside the package, no link out, present on disk."""
-    def refuse(code: str, message: str, hint: str) -> list[Issue]:
-        return [error(code, where, f'{pointer}: {message}: "{path}"', hint, field=pointer)]
+    """One path from a descriptor: relative, inside the package, no link out, present on disk.
 
+    Never raises: a path the file system cannot take (a NUL byte, a name too long) is an issue.
+    """
+    def refuse(code: str, message: str, hint: str) -> list[Issue]:
+        shown = _shown(path) if len(path) <= 200 else _shown(path[:200]) + "..."
+        return [error(code, where, f'{pointer}: {message}: "{shown}"', hint, field=pointer)]
+
+    if bad := _CONTROL_IN_PATH.search(path):
+        return refuse("unsafe-path", f"the {what} path holds the control character {strict_json.describe(bad.group())}",
+                      "give the file a name of letters, digits, '-', '_' and '.', and write the same path here")
     if _is_url(path):
         return refuse("remote-path", f"the {what} file is on another host",
                       "the build never reaches the network: copy the file into the package and give its "
@@ -356,15 +416,102 @@ def _check_local_path(directory: Path, path: str, where: str, pointer: str, what
         return refuse("unsafe-path", f'the {what} path leaves the package with ".."',
                       "keep every file of a package inside its folder and give its path relative to datapackage.json")
     target = directory / path
-    root = directory.resolve()
-    if not target.resolve().is_relative_to(root):
-        # Say nothing of what the link leads to, nor of that file's content.
-        return refuse("unsafe-path", f"the {what} path is a link that leads out of the package",
-                      "replace the link with a copy of the file inside the package folder")
-    if must_exist and not target.is_file():
-        return refuse("missing-file", f"the {what} file does not exist",
-                      f"add the file at {display_path(target)}, or correct the path (paths are case-sensitive)")
+    try:
+        root = directory.resolve()
+        if not target.resolve().is_relative_to(root):
+            # Say nothing of what the link leads to, nor of that file's content.
+            return refuse("unsafe-path", f"the {what} path is a link that leads out of the package",
+                          "replace the link with a copy of the file inside the package folder")
+        if must_exist and not target.is_file():
+            return refuse("missing-file", f"the {what} file does not exist",
+                          f"add the file at {display_path(target)}, or correct the path (paths are case-sensitive)")
+    except (OSError, ValueError, RuntimeError) as exc:  # a name too long, a loop of links...
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else "the file system refuses it"
+        return refuse("unsafe-path", f"the {what} path cannot be used ({reason.lower()})",
+                      "give the file a short name of letters, digits, '-', '_' and '.', and write the same path here")
     return []
+
+
+# --- files a descriptor names, read before frictionless reads them --------------------------------
+
+def _check_files(loaded: LoadedPackage, unsafe: set[int]) -> tuple[set[int], list[Issue]]:
+    """Schema and dialect files, read as strictly as datapackage.json; then each CSV file's bytes and quotes.
+
+    Only resources whose paths ``_check_paths`` found safe are read. Returns the indexes of the
+    resources frictionless must not read (a JSON file it would read with another meaning, or one
+    naming a remote profile; a CSV file whose rows it would read wrong), and the issues found.
+    """
+    resources = (loaded.descriptor or {}).get("resources")
+    refused: set[int] = set()
+    issues: list[Issue] = []
+    files: dict[str, object] = {}  # path -> the file's JSON value, or None when it is refused
+    for index, resource in enumerate(resources if isinstance(resources, list) else []):
+        if index in unsafe or not isinstance(resource, dict):
+            continue
+        dialect = resource.get("dialect")
+        for key in ("schema", "dialect"):
+            path = resource.get(key)
+            if isinstance(path, str):
+                if path not in files:  # a schema shared by several resources is read, and reported, once
+                    files[path], found = _read_json_file(loaded.directory / path)
+                    issues += found
+                if files[path] is None:
+                    refused.add(index)
+                elif key == "dialect":
+                    dialect = files[path]
+        if index not in refused:
+            for check in _check_csv_resource(loaded.directory, resource, dialect):
+                issues += check.issues
+                if not check.readable:
+                    refused.add(index)
+    return refused, issues
+
+
+def _read_json_file(path: Path) -> tuple[object | None, list[Issue]]:
+    """A schema or dialect file, strictly (see ``strict_json``); None with the issues when it is refused."""
+    shown = display_path(path)
+    soft: list[strict_json.JsonProblem] = []
+    try:
+        value = strict_json.parse(strict_json.read(path), soft)
+    except strict_json.JsonProblem as problem:
+        return None, [problem.issue(shown)]
+    except OSError as exc:
+        return None, [error("missing-file", shown, f"the file cannot be read: {exc.strerror or exc}",
+                            "check that the file is there and readable")]
+    found = _check_profiles(value, shown, "") if isinstance(value, dict) else []
+    return (None if found else value), found + [problem.issue(shown) for problem in soft]
+
+
+def _check_csv_resource(directory: Path, resource: dict, dialect) -> list[csv_checks.CsvCheck]:
+    """``csv_checks.check_csv`` on each CSV or TSV file of a resource, read as frictionless reads it."""
+    paths = resource.get("path")
+    fmt = resource.get("format")
+    if resource.get("compression") or (fmt is not None and not isinstance(fmt, str)):
+        return []
+    checks = []
+    for path in paths if isinstance(paths, list) else [paths]:
+        if not isinstance(path, str):
+            continue
+        kind = (fmt or Path(path).suffix.lstrip(".")).lower()
+        if kind not in ("csv", "tsv"):
+            continue
+        target = directory / path
+        encoding = resource.get("encoding")
+        if not isinstance(encoding, str):
+            encoding = _detect_encoding(target)
+        checks.append(csv_checks.check_csv(target, display_path(target), encoding,
+                                           dialect if isinstance(dialect, dict) else None, tsv=kind == "tsv"))
+    return checks
+
+
+def _detect_encoding(path: Path) -> str:
+    """The encoding frictionless would read a file in when the resource gives none."""
+    try:
+        with open(path, "rb") as file:
+            buffer = file.read(frictionless_settings.DEFAULT_BUFFER_SIZE)
+        return Detector().detect_encoding(buffer)
+    except (OSError, LookupError, ValueError):
+        return "utf-8"
 
 
 # --- frictionless ----------------------------------------------------------------------------------
@@ -376,13 +523,23 @@ def _run_frictionless(loaded: LoadedPackage, unsafe: set[int]) -> tuple[int, Pac
     resources = descriptor.get("resources")
     if isinstance(resources, list):
         descriptor["resources"] = [r for i, r in enumerate(resources) if i not in unsafe]
-    skipped = {r.get("name") for i, r in enumerate(resources or []) if i in unsafe and isinstance(r, dict)}
+    listed = resources if isinstance(resources, list) else []
+    skipped = {r.get("name") for i, r in enumerate(listed) if i in unsafe and isinstance(r, dict)
+               and isinstance(r.get("name"), str)}
     _drop_official_profiles(descriptor)
+    kept = [r for r in descriptor["resources"] if isinstance(r, dict)] if isinstance(resources, list) else []
+    if _check_profiles(descriptor, where, "", _PACKAGE_PROFILES) \
+            or any(_check_profiles(r, where, "", _RESOURCE_PROFILES) for r in kept):
+        # A profile frictionless would fetch from another host, or read from a file: _check_paths reports
+        # it; frictionless never sees the descriptor.
+        return 0, None, []
 
     try:
         problems = list(Package.metadata_validate(descriptor))
     except FrictionlessException as exc:
         problems = [exc.error, *exc.reasons]
+    except _FRICTIONLESS_FAULTS as exc:
+        return 0, None, [_frictionless_fault(exc, where)]
     if problems:
         return 0, None, [messages.descriptor_issue(e, where) for e in problems]
     try:
@@ -390,19 +547,70 @@ def _run_frictionless(loaded: LoadedPackage, unsafe: set[int]) -> tuple[int, Pac
         report = package.validate()
     except FrictionlessException as exc:
         return 0, None, [messages.descriptor_issue(e, where) for e in [exc.error, *exc.reasons]]
+    except _FRICTIONLESS_FAULTS as exc:
+        return 0, None, [_frictionless_fault(exc, where)]
 
     issues = [messages.descriptor_issue(e, where) for e in report.errors]
     rows = 0
     for task in report.tasks:
-        rows += task.stats.get("rows") or 0
+        task_rows = task.stats.get("rows") or 0
         data_path = display_path(loaded.directory / task.place) if task.place else where
         issues += messages.row_issues(task.errors, data_path, skipped)
+        if any(str(w).startswith("reached error limit") for w in task.warnings or []):
+            total, task_rows = _count_errors(package, task.name, len(task.errors), task_rows)
+            issues.append(warning("error-limit", data_path,
+                                  f"frictionless stopped after {len(task.errors):,} errors; the file has {total:,} "
+                                  f"(the first {len(task.errors):,} are listed)",
+                                  "correct the errors listed, often one mistake repeated on every row (a wrong type "
+                                  "or format in the schema, a shifted column), and validate again", None, None))
+        rows += task_rows
     return rows, package, issues
+
+
+# What frictionless raises, instead of reporting an error, on some descriptors its profiles let through
+# (a foreign key whose "fields" is a number, a list where a schema is expected...).
+_FRICTIONLESS_FAULTS = (TypeError, AttributeError, KeyError, IndexError, ValueError, AssertionError, RecursionError)
+
+
+def _frictionless_fault(exc: Exception, where: str) -> Issue:
+    return error("descriptor-error", where,
+                 f"the descriptor cannot be checked: frictionless stops on it ({type(exc).__name__}: {exc})",
+                 "a property has a value of the wrong kind (a number or text where a list or an object is expected, "
+                 "or the reverse), often in a schema's foreignKeys, primaryKey or constraints: correct it against "
+                 "the Table Schema standard (https://datapackage.org/standard/table-schema/)")
+
+
+def _count_errors(package: Package, name: str, listed: int, rows: int) -> tuple[int, int]:
+    """All the errors, and rows, of a resource on which frictionless stopped at its error limit.
+
+    Counted from the rows' own errors (types, constraints, keys, cells) and the header's, without
+    keeping them: a file with an error on every one of a million rows needs no memory for them.
+    """
+    try:
+        resource = package.get_resource(name).to_copy()
+        total = counted = 0
+        with resource:
+            total += len(resource.header.errors)
+            stream = resource.row_stream
+            while True:
+                try:
+                    row = next(stream)
+                except StopIteration:
+                    break
+                except FrictionlessException:
+                    total += 1
+                    break
+                counted += 1
+                total += len(row.errors)
+    except (FrictionlessException, *_FRICTIONLESS_FAULTS):
+        return listed, rows
+    return max(total, listed), max(counted, rows)
 
 
 def _drop_official_profiles(descriptor: dict) -> None:
     """Frictionless validates against its own copy of the official profiles; the URL is not needed."""
-    for item in [descriptor, *[r for r in descriptor.get("resources") or [] if isinstance(r, dict)]]:
+    resources = descriptor.get("resources") if isinstance(descriptor.get("resources"), list) else []
+    for item in [descriptor, *[r for r in resources if isinstance(r, dict)]]:
         for key in ("profile", "$schema"):
             if isinstance(item.get(key), str) and _OFFICIAL_PROFILE.match(item[key]):
                 del item[key]
@@ -412,14 +620,21 @@ def _drop_official_profiles(descriptor: dict) -> None:
 
 
 def _rows(resource):
-    """(row number, row as a dict) for every row of a tabular resource; cells that failed to parse are None."""
-    with resource:
-        for row in resource.row_stream:
-            yield row.row_number, row.to_dict()
+    """(row number, row as a dict) for every row of a tabular resource; cells that failed to parse are None.
+
+    Stops at a row frictionless cannot read: its validation has already reported why.
+    """
+    try:
+        with resource:
+            for row in resource.row_stream:
+                yield row.row_number, row.to_dict()
+    except FrictionlessException:
+        return
 
 
 def _check_views(loaded: LoadedPackage, package: Package, unsafe: set[int]) -> list[Issue]:
-    """A view must name resources and fields the package has; its data never comes from another host."""
+    """A view must name resources and fields the package has; its data never comes from another host;
+    its spec holds nothing that is code rather than data (``views``); and the build can draw it."""
     declared = (loaded.descriptor or {}).get("views")
     if not isinstance(declared, list):
         return []
@@ -428,9 +643,28 @@ def _check_views(loaded: LoadedPackage, package: Package, unsafe: set[int]) -> l
     where = display_path(loaded.descriptor_path)
     fields = {r.name: [f.name for f in r.schema.fields] for r in package.resources if r.tabular}
     names = [r.name for r in package.resources]
-    return [error("view-error", where, f"{pointer}: {message}", hint, field=pointer)
-            for index, view in enumerate(declared)
-            for pointer, message, hint in views.view_problems(view, index, fields, names)]
+    drawn = [v for v in declared if isinstance(v, dict) and views.is_drawable(v)]
+    tables: dict = {}
+    if drawn:
+        # The rows of the views' resources: a link or image address taken from a column is checked
+        # value by value, and each chart is built as the build will build it, so that validate
+        # accepts no view that the build would refuse. (Altair is imported only when a view is drawn.)
+        from . import charts
+
+        try:
+            tables = charts.tables_from_package(package, {r for v in drawn for r in views.view_resources(v, names)})
+        except Exception:  # noqa: BLE001 - unreadable rows: frictionless's report already says why
+            tables = {}
+    rows = {name: table.rows for name, table in tables.items()} if tables else None
+    issues = []
+    for index, view in enumerate(declared):
+        problems = views.view_problems(view, index, fields, names, rows)
+        if not problems and tables and isinstance(view, dict) and views.is_drawable(view):
+            key = f"{loaded.name}/{view.get('name') or f'view-{index + 1}'}"
+            problems = charts.view_build_problems(view, index, tables, key, names)
+        issues += [error("view-error", where, f"{pointer}: {message}", hint, field=pointer)
+                   for pointer, message, hint in problems]
+    return issues
 
 
 # --- the project's own rules on rows ------------------------------------------------------------
@@ -526,6 +760,9 @@ def _check_sources_table(loaded: LoadedPackage, package: Package) -> list[Issue]
             found = _check_local_path(loaded.directory, path, table, f'row {number}, field "path"',
                                       "source document", must_exist=True)
             issues += [error(i.code, table, i.message, i.hint, number, "path") for i in found]
+            if not found and (problem := names.path_problem(path)) is not None:
+                issues.append(error("unsafe-path", table, f'field "path": the source document cannot be published: '
+                                    f"{problem}", f"rename the file so that {names.PATH_RULE}", number, "path"))
     return issues
 
 
@@ -563,7 +800,12 @@ def _source_documents(loaded: LoadedPackage, sources, key: str, cache: dict) -> 
         if found:
             issues += [error(i.code, table, i.message, i.hint, number, "path") for i in found]
             continue
-        data = (loaded.directory / path).read_bytes()
+        try:
+            data = (loaded.directory / path).read_bytes()
+        except OSError as exc:
+            issues.append(error("missing-file", table, f'field "path": the source document {path} cannot be read: '
+                                f"{exc.strerror or exc}", "check that the file is there and readable", number, "path"))
+            continue
         expected = row.get("sha256")
         if isinstance(expected, str) and hashlib.sha256(data).hexdigest() != expected.lower():
             issues.append(error("source-checksum", table,
