@@ -52,6 +52,27 @@ class CommentaryPage:
     def shown(self) -> str:
         return display_path(self.source)
 
+    @property
+    def title(self) -> str:
+        """The page's title as plain text: its front matter ``title``, else its first heading, else its file name."""
+        match = _FRONT_MATTER.match(self.text)
+        body = self.text[match.end():] if match else self.text
+        if match:
+            try:
+                meta = yaml.safe_load(match.group(1) or "")
+            except yaml.YAMLError:
+                meta = None
+            if isinstance(meta, dict) and isinstance(meta.get("title"), str) and meta["title"].strip():
+                return " ".join(meta["title"].split())
+        code = _code_ranges(body)
+        for heading in re.finditer(r"^#[ \t]+(.+?)[ \t#]*$", body, re.M):
+            if not _inside(heading.start(), code):
+                text = re.sub(r"\{[:#.][^}]*\}\s*$", "", heading.group(1))  # an attribute list: { #id }
+                text = re.sub(r"[*_`]+|\[([^\]]*)\]\([^)]*\)", lambda m: m.group(1) or "", text)
+                return " ".join(text.split()) or self.relative
+        stem = Path(self.relative).stem.replace("-", " ").replace("_", " ")
+        return stem[:1].upper() + stem[1:]
+
 
 def read_commentary(site_src: Path, relatives: Iterable[str] | None = None) -> tuple[list[CommentaryPage], list[Issue]]:
     """The Markdown pages under ``site_src`` (those of ``files.scan_site_src`` unless ``relatives`` are

@@ -6,6 +6,7 @@ anything is written, and the output folder is replaced only when every stage suc
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,7 +14,8 @@ from typing import Callable
 
 from . import charts, load, validate
 from .files import link_issues
-from .issues import Issue
+from .issues import Issue, warning
+from .load import display_path
 from .plan import plan_site
 from .render import render_site
 from .write import write_site
@@ -56,6 +58,14 @@ class BuildResult:
     seconds: float = 0.0
 
 
+def _notice(project: Project, notice: str) -> Issue:
+    """A notice of MkDocs as a warning, at the page it names when it names one."""
+    page = re.search(r"Doc file '([^']+)'", notice)
+    where = project.site_src / page.group(1) if page else project.site_src
+    return warning("mkdocs-notice", display_path(where), " ".join(notice.split()),
+                   "MkDocs noticed this while building: correct the page or link it names")
+
+
 def build_site(project: Project, out: Path, log: Callable[[str], None] = lambda message: None) -> BuildResult:
     """Build the site of ``project`` into ``out``. Raises ``BuildError`` when MkDocs or a site check fails."""
     started = time.perf_counter()
@@ -81,5 +91,6 @@ def build_site(project: Project, out: Path, log: Callable[[str], None] = lambda 
     rendered = render_site(plan, project.templates)
     step("write: MkDocs build and checks")
     written = write_site(rendered, project.site_src, project.config, out, plan.build_date)
+    issues += [_notice(project, notice) for notice in written.notices]
     return BuildResult(True, report, tuple(issues), rendered.pages, rendered.charts, rendered.downloads,
                        written.files, written.bytes, written.largest_page, time.perf_counter() - started)

@@ -42,6 +42,7 @@ class RenderedSite:
     fragments: dict[str, str]  # placeholder -> trusted HTML, for commentary pages
     commentary: tuple[str, ...]  # docs-relative paths of commentary pages (their HTML is sanitised)
     nav: tuple[tuple[str, str], ...]  # (title, page) of each dataset page, for the Data menu
+    hand_written: tuple[tuple[str, str], ...]  # (plain title, page) of each page of site_src/, for the navigation
     pages: int
     charts: int
     downloads: int
@@ -56,7 +57,7 @@ def render_site(plan: SitePlan, templates: Path) -> RenderedSite:
             chart_html[view.key] = _render_view_files(package, view, files)
     pages = 0
     for package in plan.packages:
-        files[package.page] = _render_package_page(env, package, chart_html).encode("utf-8")
+        files[package.page] = _render_package_page(env, package, chart_html, cited_in(plan, package)).encode("utf-8")
         pages += 1
         for source in package.sources:
             files[source.page] = _render_source_page(env, package, source).encode("utf-8")
@@ -78,6 +79,7 @@ def render_site(plan: SitePlan, templates: Path) -> RenderedSite:
         fragments=fragments,
         commentary=tuple(p.relative for p in plan.commentary),
         nav=tuple((p.title, p.page) for p in plan.packages),
+        hand_written=tuple((p.title, p.relative) for p in plan.commentary),
         pages=pages + len(plan.commentary),
         charts=sum(1 for p in plan.packages for v in p.views if v.chart),
         downloads=sum(len(p.downloads) for p in plan.packages),
@@ -87,10 +89,29 @@ def render_site(plan: SitePlan, templates: Path) -> RenderedSite:
 def _add_hand_written(files: dict[str, bytes], relative: str, data: bytes, origin: str = "site_src") -> None:
     """Add a file of site_src/ (or an asset); refuse one whose path the build already generates."""
     if relative in files:
-        raise BuildError(f"{origin}/{relative} has the same path as a page or file the build generates",
+        raise BuildError(f"{origin}/{relative} has the same path as {_generated(relative)}, which the build makes: "
+                         "the hand-written file would replace it",
                          hint="rename or move the hand-written file: data/, downloads/, charts/, catalog.json and "
                               f"{ASSETS}/ belong to the build")
     files[relative] = data
+
+
+def _generated(relative: str) -> str:
+    """What the build makes at ``relative``, in words."""
+    parts = relative.split("/")
+    if relative == "data/index.md":
+        return "the catalog of datasets (data/index.html)"
+    if relative == "catalog.json":
+        return "the DCAT catalog of datasets"
+    if parts[0] == "data" and len(parts) == 2:
+        return f'the page of dataset "{parts[1].removesuffix(".md")}"'
+    if parts[0] == "data" and len(parts) > 3 and parts[2] == "sources":
+        return f'the page of a source document of dataset "{parts[1]}"'
+    if parts[0] == "downloads":
+        return "a download of a dataset"
+    if parts[0] == "charts":
+        return "a chart's file"
+    return "a file of the site's own"
 
 
 # --- the Jinja environment -----------------------------------------------------------------------
@@ -236,7 +257,14 @@ def _quote_place(package: PackagePlan, row: dict, name: str):
 
 # --- pages ---------------------------------------------------------------------------------------
 
-def _render_package_page(env: Environment, package: PackagePlan, chart_html: dict) -> str:
+def cited_in(plan: SitePlan, package: PackagePlan) -> list[tuple[str, str]]:
+    """(title, page) of each hand-written page that takes a figure, chart or table from ``package``."""
+    return [(page.title, page.relative) for page in plan.commentary
+            if any(call.ref.split("/")[0] == package.name for call in page.calls)]
+
+
+def _render_package_page(env: Environment, package: PackagePlan, chart_html: dict,
+                         citing: list[tuple[str, str]] = ()) -> str:
     d = package.descriptor
     page = package.page
     rendered_charts = {v.name: Markup(_chart_fragment(env, chart_html[v.key], page)) for v in package.views}
@@ -251,7 +279,7 @@ def _render_package_page(env: Environment, package: PackagePlan, chart_html: dic
         version=str(d.get("version") or ""), publisher=_publisher(d),
         contributors=_contributors(d), descriptor_sources=_descriptor_sources(package),
         citation=_citation(package),
-        json_ld=_json_ld(package),
+        json_ld=_json_ld(package), cited_in=citing,
     )
 
 

@@ -42,6 +42,7 @@ class WrittenSite:
     files: int
     bytes: int
     largest_page: tuple[str, int]
+    notices: tuple[str, ...] = ()  # what MkDocs noticed below warning level, said as the build's warnings
 
 
 def write_site(rendered: RenderedSite, site_src: Path, config_file: Path, out: Path, build_date) -> WrittenSite:
@@ -52,11 +53,11 @@ def write_site(rendered: RenderedSite, site_src: Path, config_file: Path, out: P
     try:
         docs, built = work / "docs", work / "site"
         _lay_out_docs(rendered, docs)
-        theme_dirs = _run_mkdocs(rendered, config_file, docs, built, build_date, site_src)
+        theme_dirs, notices = _run_mkdocs(rendered, config_file, docs, built, build_date, site_src)
         secure_pages(built, theme_scripts(theme_dirs))
         summary = _check_built_site(built)
         _swap_in(built, out)
-        return WrittenSite(out, *summary)
+        return WrittenSite(out, *summary, notices)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
@@ -133,12 +134,20 @@ def page_meta(meta: dict) -> dict:
 
 
 class _Collect(logging.Handler):
+    """MkDocs' warnings (they fail the build: mkdocs.yml is strict) and its notices about files and links,
+    which it logs below warning level (a page no navigation lists, an odd link): those become the
+    build's warnings, so that nothing MkDocs noticed goes unsaid."""
+
     def __init__(self):
-        super().__init__(logging.WARNING)
+        super().__init__(logging.INFO)
         self.messages: list[str] = []
+        self.notices: list[str] = []
 
     def emit(self, record):
-        self.messages.append(record.getMessage())
+        if record.levelno >= logging.WARNING:
+            self.messages.append(record.getMessage())
+        elif record.name.startswith("mkdocs.structure"):
+            self.notices.append(record.getMessage())
 
 
 @contextmanager
@@ -158,14 +167,19 @@ def _source_date(build_date):
 def _run_mkdocs(rendered: RenderedSite, config_file: Path, docs: Path, built: Path, build_date, site_src: Path):
     collector = _Collect()
     logger = logging.getLogger("mkdocs")
+    level = logger.level
     logger.addHandler(collector)
+    logger.setLevel(min(level or logging.INFO, logging.INFO))
     try:
         with _source_date(build_date):
-            config = load_config(str(config_file), docs_dir=str(docs), site_dir=str(built))
-            config["nav"] = _nav_with_datasets(config["nav"], rendered.nav)
+            # Source documents are reached from their dataset's page, not from the navigation.
+            config = load_config(str(config_file), docs_dir=str(docs), site_dir=str(built),
+                                 not_in_nav="/data/*/sources/*.md")
+            config["nav"] = site_nav(config["nav"], rendered.nav, rendered.hand_written)
             config.plugins["opentally/commentary"] = _CommentaryPlugin(rendered)
             mkdocs_build(config)
-            return list(config.theme.dirs)
+            shown = display_path(site_src)
+            return list(config.theme.dirs), tuple(n.replace(str(docs), shown) for n in collector.notices)
     except (MkDocsException, SystemExit) as exc:
         shown = display_path(site_src)
         details = "\n".join(f"  {m.replace(str(docs), shown)}" for m in collector.messages) or f"  {exc}"
@@ -174,6 +188,56 @@ def _run_mkdocs(rendered: RenderedSite, config_file: Path, docs: Path, built: Pa
                               "(links between pages point at the .md file, e.g. [About](about.md))") from None
     finally:
         logger.removeHandler(collector)
+        logger.setLevel(level)
+
+
+COMMENTARY = "commentary/"  # hand-written pages here join the navigation's Commentary section by themselves
+
+
+def site_nav(nav, datasets: tuple[tuple[str, str], ...], hand_written: tuple[tuple[str, str], ...]):
+    """The navigation MkDocs is given: mkdocs.yml's, with every dataset under Data and every page of
+    site_src/commentary/ under Commentary, ordered by title. Every other page of site_src/ must be in
+    mkdocs.yml's navigation: a page no reader can reach is a build error."""
+    if not nav:
+        return nav  # no nav in mkdocs.yml: MkDocs lists every page itself
+    nav = _nav_with_datasets(nav, datasets)
+    listed = set(_nav_pages(nav))
+    titles = dict((page, title) for title, page in hand_written)
+    new = [page for _, page in hand_written if page.startswith(COMMENTARY) and page not in listed]
+    if new:
+        section = next((item for item in nav if isinstance(item, dict) and len(item) == 1
+                        and isinstance(next(iter(item.values())), list)
+                        and any(p.startswith(COMMENTARY) for p in _nav_pages(item))), None)
+        if section is None:
+            section = {"Commentary": []}
+            nav.insert(1, section)
+        entries = next(iter(section.values())) + new  # a new page takes its title from its own heading
+
+        def title_of(entry) -> str:
+            if isinstance(entry, dict):
+                return str(next(iter(entry)))
+            return titles.get(entry, entry)
+
+        entries.sort(key=lambda e: (title_of(e).casefold(), str(e)))
+        section[next(iter(section))] = entries
+        listed |= set(new)
+    unreachable = [page for _, page in hand_written if page not in listed]
+    if unreachable:
+        raise BuildError("no navigation reaches these pages of site_src/:\n" + "\n".join(f"  site_src/{p}" for p in unreachable),
+                         hint="add each page to nav: in mkdocs.yml (e.g. under About: - My page: my-page.md), or move "
+                              f"it into site_src/{COMMENTARY}, whose pages join the Commentary menu by themselves")
+    return nav
+
+
+def _nav_pages(nav) -> list[str]:
+    """Every page a navigation lists, however deep."""
+    if isinstance(nav, str):
+        return [nav] if nav.endswith(".md") else []
+    if isinstance(nav, dict):
+        return [p for value in nav.values() for p in _nav_pages(value)]
+    if isinstance(nav, list):
+        return [p for item in nav for p in _nav_pages(item)]
+    return []
 
 
 def _nav_with_datasets(nav, datasets: tuple[tuple[str, str], ...]):

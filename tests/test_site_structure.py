@@ -1,0 +1,102 @@
+"""Every page is reachable, no page is silently replaced, and each of the build's own site checks fires."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+from bs4 import BeautifulSoup
+
+from conftest import ROOT, run_cli
+from test_build import copy_project, tree_digest
+
+
+def build(project, out):
+    return run_cli("build", "--project", str(project), "--out", str(out))
+
+
+@pytest.fixture(scope="module")
+def site_with_new_pages(tmp_path_factory):
+    """The shipped project with two new commentary pages, no navigation entry for either, and
+    mkdocs.yml asking MkDocs only to notice (not to fail on) a link to a missing anchor."""
+    project = copy_project(tmp_path_factory.mktemp("structure") / "project")
+    commentary = project / "site_src" / "commentary"
+    (commentary / "stop-and-search.md").write_text(
+        "# Arrests after stop and search\n\nRemoved: {{ figure(\"operation-nexus/outcomes/removed-from-uk\") }}.\n\n"
+        "See [the method](../methodology.md#no-such-anchor).\n", encoding="utf-8")
+    (commentary / "zebra.md").write_text("---\ntitle: Zebra crossings\n---\n\nNo figures here.\n", encoding="utf-8")
+    config = project / "mkdocs.yml"
+    config.write_text(config.read_text(encoding="utf-8").replace("    anchors: warn", "    anchors: info"), encoding="utf-8")
+    out = project / "site"
+    result = build(project, out)
+    assert result.exit_code == 0, result.output
+    return out, result.output
+
+
+def nav_links(page) -> list[tuple[str, str]]:
+    soup = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
+    primary = soup.select_one("nav.md-nav--primary")
+    return [(" ".join(a.get_text().split()), a["href"]) for a in primary.select("a.md-nav__link[href]")]
+
+
+def test_commentary_pages_join_the_commentary_menu_ordered_by_title(site_with_new_pages):
+    out, _ = site_with_new_pages
+    links = nav_links(out / "index.html")
+    commentary = [title for title, href in links if href.startswith("commentary/")]
+    assert commentary == ["Arrests after stop and search", "Operation Nexus", "Zebra crossings"]
+
+
+def test_a_dataset_page_lists_the_pages_that_cite_it(site_with_new_pages):
+    out, _ = site_with_new_pages
+    soup = BeautifulSoup((out / "data" / "operation-nexus.html").read_text(encoding="utf-8"), "html.parser")
+    cited = [(a.get_text(), a["href"]) for a in soup.select("ul.ot-cited-in a")]
+    assert ("Arrests after stop and search", "../commentary/stop-and-search.html") in cited
+    assert ("Operation Nexus: what the figures show, and what they do not", "../commentary/operation-nexus.html") in cited
+    assert not any("zebra" in href for _, href in cited)
+
+
+def test_what_mkdocs_notices_below_warning_level_is_a_warning_of_the_build(site_with_new_pages):
+    _, output = site_with_new_pages
+    notice = next(line for line in output.splitlines() if "[mkdocs-notice]" in line)
+    assert "no-such-anchor" in notice
+    assert notice.split(": warning:")[0].endswith("site_src/commentary/stop-and-search.md")
+
+
+def test_a_page_no_navigation_reaches_fails_the_build_naming_it(tmp_path):
+    project = copy_project(tmp_path / "project")
+    (project / "site_src" / "orphan.md").write_text("# Orphan\n", encoding="utf-8")
+    out = tmp_path / "site"
+    result = build(project, out)
+    assert result.exit_code == 1
+    assert "no navigation reaches these pages of site_src/:\n  site_src/orphan.md" in result.output
+    assert "add each page to nav: in mkdocs.yml" in result.output
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("case", ["collision", "large-page", "other-host"])
+def test_each_check_of_the_built_site_fires_and_keeps_the_last_good_site(tmp_path, built_site, case):
+    project = copy_project(tmp_path / "project")
+    expected = {
+        "collision": "site_src/data/index.md has the same path as the catalog of datasets (data/index.html), "
+                     "which the build makes",
+        "large-page": "about.html: the page is",
+        "other-host": "loads https://fonts.example.org/font.css from another host",
+    }[case]
+    if case == "collision":
+        (project / "site_src" / "data").mkdir()
+        (project / "site_src" / "data" / "index.md").write_text("# My own catalog\n", encoding="utf-8")
+    elif case == "large-page":
+        about = project / "site_src" / "about.md"
+        about.write_text(about.read_text(encoding="utf-8") + "\n\n" + "A long sentence of the page. " * 40_000,
+                         encoding="utf-8")
+    else:
+        config = project / "mkdocs.yml"
+        config.write_text(config.read_text(encoding="utf-8").replace(
+            "extra_css:\n", "extra_css:\n  - https://fonts.example.org/font.css\n"), encoding="utf-8")
+    out = tmp_path / "site"
+    shutil.copytree(built_site, out)
+    good = tree_digest(out)
+    result = build(project, out)
+    assert result.exit_code == 1, result.output
+    assert expected in result.output, result.output
+    assert tree_digest(out) == good
