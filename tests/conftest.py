@@ -130,3 +130,8 @@ def phone(browser):
 def site_pages(site: Path) -> list[str]:
     """Every HTML page of a built site, as paths relative to its root."""
     return sorted(p.relative_to(site).as_posix() for p in site.rglob("*.html"))
+
+
+def pytest_addoption(parser):
+    parser.addoption("--update-golden", action="store_true", default=False,
+                     help="rewrite tests/fixtures/golden/expected/ from a fresh build (review the diff before committing)")
