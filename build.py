@@ -143,6 +143,7 @@ def new_command(name: str, csv_path: Path, title: str | None, root: Path) -> Non
     click.echo(f"created {folder}: {made.rows:,} rows; columns {columns}")
     click.echo(f"  {display_path(made.descriptor)}")
     click.echo(f"  {display_path(made.data)} (a copy of {display_path(csv_path)}, byte for byte)")
+    click.echo("".join(f"{note}\n" for note in made.notes), nl=False)
     click.echo(f"still to fill in, in {display_path(made.descriptor)} (`validate` warns about each until done):")
     click.echo("".join(f"  {item}\n" for item in made.todo), nl=False)
     click.echo("next: check the type guessed for each column, replace every TODO, then run")

@@ -40,6 +40,7 @@ import shutil
 import sys
 import tempfile
 import threading
+import time
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from concurrent.futures.process import BrokenProcessPool
@@ -69,6 +70,10 @@ BUNDLE_SNIPPET = "window.vegaEmbed = vegaEmbed;\n"
 
 _TEMPORAL_TYPES = {"date", "datetime", "year", "yearmonth"}
 _NUMERIC_TYPES = {"integer", "number"}
+# Table Schema types a temporal encoding can read (Vega-Lite parses their ISO text as dates and times).
+DATE_TYPES = ("date", "datetime", "year", "yearmonth", "time")
+# Aggregates that count rows: they draw a number whatever the type of the field they are given.
+COUNTING_OPS = ("count", "distinct", "valid", "missing")
 
 # --- the site theme ------------------------------------------------------------------------------
 
@@ -152,7 +157,9 @@ class Chart:
     ``spec`` is the Vega-Lite spec with its data inline; ``columns`` and ``rows`` are exactly the
     rows the chart draws (after the view's filters, and after aggregation for a large table), as
     JSON values: numbers, text, ISO dates, None. ``source_rows`` counts the rows before
-    aggregation; ``aggregation`` says how they were aggregated, or is None.
+    aggregation; ``aggregation`` says how they were aggregated, or is None. ``values`` counts the
+    values the text alternative reads out (0: it says "with no values"), or is None when the spec
+    is not one whose values can be told.
     """
 
     key: str
@@ -165,6 +172,7 @@ class Chart:
     rows: tuple[tuple, ...]
     source_rows: int = 0
     aggregation: str | None = None
+    values: int | None = None
 
     @property
     def html_id(self) -> str:
@@ -256,7 +264,8 @@ def build_chart(view: dict, tables: dict[str, Table], key: str,
     spec = chart.to_dict(validate=False)
     return Chart(key=key, name=str(view.get("name")), title=title, description=description, chart=chart,
                  spec=spec, columns=draft.columns, rows=tuple(tuple(r.get(c) for c in draft.columns) for r in draft.rows),
-                 source_rows=draft.source_rows, aggregation=draft.aggregation)
+                 source_rows=draft.source_rows, aggregation=draft.aggregation,
+                 values=None if draft.roles is None else len(_points(draft, draft.roles, fields)))
 
 
 def data_for_view(view: dict, tables: dict[str, Table], resource_names: Sequence[str] | None = None,
@@ -543,6 +552,10 @@ def view_build_problems(view: dict, index: int, tables: dict[str, Table], key: s
     Vega-Lite schema the site draws with (the one altair 6.3 bundles), with a JSON pointer to the
     faulty part, and then the chart is built exactly as the build will build it, so that ``validate``
     accepts no view that the build would refuse. A view this site shows as a table is no problem.
+
+    Then what the build would draw wrongly, or not at all, is refused too (see ``view_data_problems``):
+    a field drawn with an encoding its type does not fit, a simple view with two rows for one group
+    value, and a chart that would be drawn with no values.
     """
     where = f"/views/{index}"
     label = f'view "{view["name"]}"' if isinstance(view.get("name"), str) and view["name"].strip() else f"view {index}"
@@ -551,7 +564,11 @@ def view_build_problems(view: dict, index: int, tables: dict[str, Table], key: s
         if problems:
             return problems
     try:
-        build_chart(view, tables, key, resource_names)
+        problems = view_data_problems(view, index, tables, resource_names)
+        if problems:
+            return problems
+        chart = build_chart(view, tables, key, resource_names)
+        return _nothing_drawn_problems(view, where, label, chart, tables, resource_names)
     except UnsupportedView:
         return []
     except BuildError as exc:
@@ -561,7 +578,207 @@ def view_build_problems(view: dict, index: int, tables: dict[str, Table], key: s
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         return [(f"{where}/spec", f"{label} cannot be drawn: the spec has a part the build cannot read ({reason})",
                  _SPEC_HINT)]
+
+
+def view_data_problems(view: dict, index: int, tables: dict[str, Table],
+                       resource_names: Sequence[str] | None = None) -> list[views.Problem]:
+    """What the build would draw wrongly from the data, for a view that ``views.view_problems`` passes.
+
+    * A field drawn as numbers (``"type": "quantitative"``, or a simple view's series) whose Table
+      Schema type is ``string``: its text cannot be drawn as numbers. An aggregate that counts rows
+      (``COUNTING_OPS``) fits any field.
+    * A field drawn on a time scale (``"type": "temporal"``) whose type is not one of ``DATE_TYPES``.
+    * A simple view whose group value repeats within a series: it draws one point per row, so the
+      line goes back and forth between them (a bar is drawn over another). A table of more than
+      ``MAX_POINTS`` rows is aggregated per group by the build, and says so, so it is not refused.
+
+    Fields that a transform makes are not the table's, and are not checked.
+    """
+    if not isinstance(view, dict) or not isinstance(view.get("spec"), dict):
+        return []
+    where = f"/views/{index}/spec"
+    label = f'view "{view["name"]}"' if isinstance(view.get("name"), str) and view["name"].strip() else f"view {index}"
+    names = list(resource_names) if resource_names is not None else list(tables)
+    resources = [r for r in views.view_resources(view, names) if r in tables]
+    kind = views.spec_type(view)
+    if kind == views.SIMPLE:
+        return _simple_data_problems(view["spec"], where, label, resources, tables)
+    if kind == views.VEGA_LITE:
+        return _encoding_type_problems(view["spec"], where, label, resources, tables)
     return []
+
+
+def _simple_data_problems(spec: dict, where: str, label: str, resources: list[str],
+                          tables: dict[str, Table]) -> list[views.Problem]:
+    series = spec.get("series")
+    pointers = ([(f"{where}/series", series)] if isinstance(series, str) else
+                [(f"{where}/series/{n}", s) for n, s in enumerate(series) if isinstance(s, str)]
+                if isinstance(series, list) else [])
+    problems = []
+    for pointer, name in pointers:
+        for resource in resources:
+            f = tables[resource].field(name)
+            if f is not None and f.type == "string":
+                problems.append((pointer, f'{label} draws series "{name}" as numbers, but {_typed(resource, resources)} '
+                                 '"string" (text), so none of its values can be drawn',
+                                 f'a simple view draws each series as numbers: name a numeric field in "series", or, '
+                                 f'if the column holds numbers, give field "{name}" the type "integer" or "number" '
+                                 "in the schema (validate then checks every value is one)"))
+                break
+    group = spec.get("group")
+    if problems or not isinstance(group, str):
+        return problems
+    return _repeated_group_problems(spec, group, [name for _, name in pointers], where, label, resources, tables)
+
+
+def _typed(resource: str, resources: list[str]) -> str:
+    """"its type is", or "resource "x" gives it the type" when the view draws several resources."""
+    return f'resource "{resource}" gives it the type' if len(resources) > 1 else "its type is"
+
+
+def _repeated_group_problems(spec: dict, group: str, series: list[str], where: str, label: str,
+                             resources: list[str], tables: dict[str, Table]) -> list[views.Problem]:
+    """The first group value that two rows share within a series, as a problem; none for a large table."""
+    rows = [(resource, n, row) for resource in resources for n, row in enumerate(tables[resource].rows)]
+    if len(rows) > MAX_POINTS:
+        return []  # aggregated per group by the build, which the chart's description says
+    group_field = next((f for r in resources for f in [tables[r].field(group)] if f is not None), None)
+    group_type = group_field.type if group_field else "string"
+    for name in series:
+        seen: dict[str, tuple[str, int]] = {}
+        for resource, n, row in rows:
+            if row.get(name) is None or row.get(group) is None:
+                continue  # nothing is drawn for a missing value
+            value = _json_value(row[group], group_type)
+            key = json.dumps(value, sort_keys=True, default=str)
+            if key not in seen:
+                seen[key] = (resource, n)
+                continue
+            first, first_n = seen[key]
+            places = (f'rows {first_n + 2} and {n + 2} of resource "{resource}"' if first == resource else
+                      f'row {first_n + 2} of resource "{first}" and row {n + 2} of resource "{resource}"')
+            shown = _value_words(value)
+            drawn = (f'its bars for "{name}" at {shown} would be drawn one over the other'
+                     if spec.get("type") == "bar" else
+                     f'its line for "{name}" would go back and forth between their values: a saw-tooth, not a trend')
+            return [(f"{where}/group", f'{label} has more than one row for {shown} in its group field "{group}" '
+                     f"({places}): a simple view draws one point per row, so {drawn}",
+                     f'give each value of "{group}" one row: aggregate the rows (one total per "{group}"), '
+                     f'or pivot long data to one row per "{group}" with one column per series; or draw it with '
+                     f'a "vega-lite" view that aggregates, e.g. "y": {{"field": "{name}", "aggregate": "sum", '
+                     '"type": "quantitative"}')]
+    return []
+
+
+def _encoding_type_problems(spec: dict, where: str, label: str, resources: list[str],
+                            tables: dict[str, Table]) -> list[views.Problem]:
+    """Each encoding of a table's field with a type its values do not fit: numbers from text, dates from
+    what is not a date."""
+    if views._has_transform(spec, "pivot"):
+        return []  # pivot makes fields named by data values: which field is the table's cannot be told
+    made = views._fields_made_by_transforms(spec)
+    problems = []
+    for pointer, definition in _field_definitions(spec, where):
+        name = definition["field"]
+        column = views._root_field(name)
+        if name == "*" or column in made or column != re.sub(r"\\(.)", r"\1", name):
+            continue  # every field, a field a transform makes, or a value inside a column
+        aggregate = definition.get("aggregate")
+        if aggregate in COUNTING_OPS:
+            continue  # a count is a number whatever it counts
+        kind = definition.get("type")
+        if kind is None and ((isinstance(aggregate, str) and aggregate not in ("argmin", "argmax"))
+                             or definition.get("bin") not in (None, False)):
+            kind = "quantitative"  # as Vega-Lite reads an aggregated or binned field without a type
+        at = f"{pointer}/type" if "type" in definition else f"{pointer}/field"
+        for resource in resources:
+            f = tables[resource].field(column)
+            if f is None:
+                continue
+            if kind == "quantitative" and f.type == "string":
+                problems.append((at, f'{label} draws field "{column}" as numbers ("type": "quantitative"), but '
+                                 f'{_typed(resource, resources)} "string" (text), so none of its values can be drawn',
+                                 'change the encoding\'s "type" to "nominal" or "ordinal" to draw the values as '
+                                 'categories (or count the rows with "aggregate": "count"); if the column holds '
+                                 f'numbers, give field "{column}" the type "integer" or "number" in the schema '
+                                 "(validate then checks every value is one)"))
+                break
+            if kind == "temporal" and f.type not in DATE_TYPES:
+                problems.append((at, f'{label} draws field "{column}" on a time scale ("type": "temporal"), but '
+                                 f'{_typed(resource, resources)} "{f.type}", which is not a date or a time, so '
+                                 "its values would be drawn at the wrong dates or not at all",
+                                 f'give field "{column}" a date type in the schema ("date", "datetime", "year", '
+                                 '"yearmonth" or "time", with a "format" when the values are not ISO 8601, such as '
+                                 '"%d/%m/%Y"), or change the encoding\'s "type" to "ordinal" or "nominal"'))
+                break
+    return problems
+
+
+def _field_definitions(spec: object, where: str) -> Iterable[tuple[str, dict]]:
+    """(JSON pointer, definition) for every encoding of a field: layers, facets and conditions included."""
+    if not isinstance(spec, dict):
+        return
+    encoding = spec.get("encoding")
+    if isinstance(encoding, dict):
+        for channel, definition in encoding.items():
+            yield from _definitions_in(definition, f"{where}/encoding/{views._escape(channel)}")
+    facet = spec.get("facet")
+    if isinstance(facet, dict):
+        if "field" in facet:
+            yield from _definitions_in(facet, f"{where}/facet")
+        else:
+            for channel, definition in facet.items():
+                yield from _definitions_in(definition, f"{where}/facet/{views._escape(channel)}")
+    for key in ("layer", "concat", "hconcat", "vconcat"):
+        for n, inner in enumerate(views._list(spec.get(key))):
+            yield from _field_definitions(inner, f"{where}/{key}/{n}")
+    yield from _field_definitions(spec.get("spec"), f"{where}/spec")
+
+
+def _definitions_in(definition: object, pointer: str) -> Iterable[tuple[str, dict]]:
+    if isinstance(definition, list):
+        for n, item in enumerate(definition):
+            yield from _definitions_in(item, f"{pointer}/{n}")
+    elif isinstance(definition, dict):
+        if isinstance(definition.get("field"), str):
+            yield pointer, definition
+        if isinstance(definition.get("condition"), (dict, list)):
+            yield from _definitions_in(definition["condition"], f"{pointer}/condition")
+
+
+def _nothing_drawn_problems(view: dict, where: str, label: str, chart: Chart, tables: dict[str, Table],
+                            resource_names: Sequence[str] | None) -> list[views.Problem]:
+    """A chart that would be published empty ("with no values"), as a problem saying why."""
+    names = list(resource_names) if resource_names is not None else list(tables)
+    resources = [r for r in views.view_resources(view, names) if r in tables]
+    shown = " and ".join(f'"{r}"' for r in resources)
+    if not chart.rows:
+        total = sum(len(tables[r].rows) for r in resources)
+        if total == 0:
+            return [(f"{where}/resources", f"{label} would be drawn with no values: resource{'s' if len(resources) > 1 else ''} "
+                     f"{shown} {'have' if len(resources) > 1 else 'has'} no rows",
+                     "add the rows to the resource's file, or leave the view out until there is data to draw")]
+        return [(f"{where}/spec/transform", f"{label} would be drawn with no values: its filters leave none of the "
+                 f"{_plural(total, 'row')} of {shown}",
+                 "check each filter's field and value against the data: names and text are case-sensitive, and a "
+                 'number in quotes is text ("equal": 20, not "20"); or remove the filter')]
+    if chart.values != 0:
+        return []
+    spec = view["spec"]
+    if views.spec_type(view) == views.SIMPLE:
+        measures = [spec["series"]] if isinstance(spec["series"], str) else list(spec["series"])
+        pointer = f"{where}/spec/series"
+    else:
+        roles = _vega_lite_roles(spec, _fields_of(tables, resources))
+        measures = list(roles.measures) if roles else []
+        pointer = next((p for p, d in _field_definitions(spec, f"{where}/spec")
+                        if p.rsplit("/", 1)[-1] in ("x", "y") and views._root_field(d["field"]) in measures),
+                       f"{where}/spec")
+        pointer = f"{pointer}/field" if pointer != f"{where}/spec" else pointer
+    fields = " and ".join(f'"{m}"' for m in measures) or "the field it draws"
+    return [(pointer, f"{label} would be drawn with no values: every value of {fields} in the "
+             f"{_plural(len(chart.rows), 'row')} it draws is empty",
+             f"fill in the values of {fields} in the data, or draw another field")]
 
 
 _SPEC_HINT = ("check the spec against the Vega-Lite documentation, https://vega.github.io/vega-lite/docs/ "
@@ -879,6 +1096,9 @@ def _vega_lite_roles(spec: dict, fields: dict[str, Field]) -> _Roles | None:
         measure, measure_def, dim, dim_def = x_field, x, y_field, y
     else:
         return None
+    if (measure_def.get("aggregate") in COUNTING_OPS or measure.name in views._fields_made_by_transforms(spec)
+            or views._has_transform(spec, "pivot")):
+        return None  # it draws a count, or what a transform makes: not the table's values, which cannot be read out
     color = encoding.get("color") if isinstance(encoding.get("color"), dict) else {}
     series = _field_of(color, fields)
     groups = tuple(dict.fromkeys(
@@ -1277,6 +1497,7 @@ def _vl_convert_options() -> dict:
 # parent passes it on to its own standard error after each drawing, and quotes a panic's message.
 
 RENDER_TIMEOUT = 120  # seconds for one drawing; a chart of this site takes well under one
+MAX_DRAW_BYTES = 700_000_000  # memory the drawing child may hold; a chart of this site takes about 150 MB
 _DRAW = chart_worker.draw  # what the child runs: (kind, spec, options, scale) -> SVG text or PNG bytes
 
 
@@ -1289,6 +1510,7 @@ class _Renderer:
         os.mkdir(os.path.join(self.folder, "empty"))
         open(self.log, "wb").close()
         self.read = 0
+        self.over_memory = False
         self.pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"),
                                         initializer=chart_worker.initialise,
                                         initargs=(self.log, os.path.join(self.folder, "empty")))
@@ -1357,7 +1579,7 @@ def _draw(chart: Chart, kind: str, scale: float = 1):
                 close_renderer()
                 renderer = _current_renderer()
                 future = renderer.pool.submit(_DRAW, kind, spec, options, scale)
-            result = future.result(timeout=RENDER_TIMEOUT)
+            result = _watched(renderer, future)
             _pass_on(renderer.new_output())
             return result
         except FutureTimeout:
@@ -1366,7 +1588,11 @@ def _draw(chart: Chart, kind: str, scale: float = 1):
         except BrokenProcessPool:
             panic = _panic_message(renderer.new_output())
             close_renderer()
-            reason = "the renderer (vl-convert) crashed while drawing it" + (f" ({panic})" if panic else "")
+            if renderer.over_memory:
+                reason = (f"drawing it took more than {MAX_DRAW_BYTES // 1_000_000:,} MB of memory, so it was stopped "
+                          "(a spec that makes very many values: an impute, a sequence, a density or bins)")
+            else:
+                reason = "the renderer (vl-convert) crashed while drawing it" + (f" ({panic})" if panic else "")
         except Exception as exc:  # vl-convert raises ValueError; whatever the child raises comes back here
             _pass_on(renderer.new_output())
             lines = [line.strip() for line in str(exc).strip().splitlines() if line.strip()]
@@ -1380,6 +1606,31 @@ def _draw(chart: Chart, kind: str, scale: float = 1):
                           "and in the rows it draws for what a chart cannot show (a control character such as "
                           "NUL in a label, a very long text, an expression that fails), run "
                           "python build.py validate, and if the view looks right, report it with the spec")
+
+
+def _watched(renderer: _Renderer, future):
+    """The drawing's result, watching the child: stopped when it runs over RENDER_TIMEOUT seconds
+    (FutureTimeout) or over MAX_DRAW_BYTES of memory (BrokenProcessPool, with ``over_memory`` set)."""
+    deadline = time.monotonic() + RENDER_TIMEOUT
+    while True:
+        try:
+            return future.result(timeout=0.05)
+        except FutureTimeout:
+            if time.monotonic() > deadline:
+                raise
+            for process in list((getattr(renderer.pool, "_processes", None) or {}).values()):
+                if _resident_bytes(process.pid) > MAX_DRAW_BYTES:
+                    renderer.over_memory = True
+                    process.kill()
+
+
+def _resident_bytes(pid: int) -> int:
+    """The memory a process holds (its resident set), from /proc; 0 where that cannot be read."""
+    try:
+        with open(f"/proc/{pid}/statm", encoding="ascii") as statm:
+            return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return 0
 
 
 def _pass_on(output: str) -> None:

@@ -17,7 +17,7 @@ import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from . import load, strict_json, validate
+from . import conventions, load, strict_json, validate
 from .commentary import read_commentary
 from .issues import BuildError, Issue, error, warning
 
@@ -44,6 +44,7 @@ class RowChange:
     key: str
     row: int  # row number in the new file (header is row 1)
     cells: tuple[CellChange, ...]
+    ident: str = ""  # the row's identifier (``conventions.id_field``): a figure's id, when the row has one
 
 
 @dataclass(frozen=True)
@@ -93,12 +94,25 @@ class FigureChange:
 
 
 @dataclass(frozen=True)
+class QuoteChange:
+    """A quote cell (``conventions.is_quote_field``) the change rewrites: the words a figure is traced to."""
+
+    path: str
+    row: int  # row number in the new file
+    ref: str  # package/resource/id of the row (its diff key when it has no id)
+    field: str
+    old: str
+    new: str
+
+
+@dataclass(frozen=True)
 class CheckReport:
     base: str
     packages: tuple[PackageChange, ...]
     commentary: tuple[tuple[str, str, int, int], ...]  # (path, status, lines added, lines removed)
     figures: tuple[FigureChange, ...]
     issues: tuple[Issue, ...] = field(default=())
+    quotes: tuple[QuoteChange, ...] = ()
 
     @property
     def all_issues(self) -> tuple[Issue, ...]:
@@ -180,7 +194,7 @@ def check_change(root: Path, base: str | None = None) -> CheckReport:
     packages = tuple(_check_package(root, commit, name) for name in names)
     pages = tuple(_commentary_changes(root, commit, changed))
     figures = tuple(_figures_changed(root, packages))
-    return CheckReport(base or commit[:12], packages, pages, figures)
+    return CheckReport(base or commit[:12], packages, pages, figures, quotes=tuple(_quotes_changed(packages)))
 
 
 def _check_package(root: Path, base: str, name: str) -> PackageChange:
@@ -298,6 +312,8 @@ def _diff_resource(root: Path, base: str, package: str, old_descriptor: dict, ne
     key = _key_fields(schema, new_header or old_header)
     if key and not all(k in old_header for k in key) and old_rows:
         key = []
+    ident = conventions.id_field(schema.get("primaryKey") if isinstance(schema.get("primaryKey"), (str, list)) else None,
+                                 new_header or old_header)
     matched = f"primary key {', '.join(key)}" if key else "row position"
 
     def keyed(rows):
@@ -315,7 +331,7 @@ def _diff_resource(root: Path, base: str, package: str, old_descriptor: dict, ne
             cells = tuple(CellChange(f, old_row.get(f, ""), row.get(f, "")) for f in new_header
                           if f in old_header and old_row.get(f, "") != row.get(f, ""))
             if cells:
-                changed.append(RowChange(k, number, cells))
+                changed.append(RowChange(k, number, cells, row.get(ident, "") if ident else ""))
     if old_resource is None:
         status = "added"
     elif new_resource is None:
@@ -542,6 +558,17 @@ def _commentary_changes(root: Path, base: str, changed: dict[str, str]):
             yield path, {"A": "added", "D": "removed"}.get(status, "changed"), added, removed
 
 
+def _quotes_changed(packages: tuple[PackageChange, ...]):
+    """Every quote cell the change rewrites, old and new: a reviewer reads the new words in the source."""
+    for p in packages:
+        for r in p.resources:
+            for row in r.changed:
+                for cell in row.cells:
+                    if conventions.is_quote_field(cell.field):
+                        yield QuoteChange(r.path, row.row, f"{p.name}/{r.name}/{row.ident or row.key}", cell.field,
+                                          cell.old, cell.new)
+
+
 def _figures_changed(root: Path, packages: tuple[PackageChange, ...]):
     """Commentary that quotes a figure whose value the change alters."""
     values = {}
@@ -549,8 +576,8 @@ def _figures_changed(root: Path, packages: tuple[PackageChange, ...]):
         for r in p.resources:
             for row in r.changed:
                 for cell in row.cells:
-                    if cell.field == "value":
-                        values[f"{p.name}/{r.name}/{row.key}"] = (cell.old, cell.new)
+                    if cell.field == conventions.VALUE_FIELD:
+                        values[f"{p.name}/{r.name}/{row.ident or row.key}"] = (cell.old, cell.new)
     if not values or not (root / COMMENTARY).is_dir():
         return
     pages, _ = read_commentary(root / COMMENTARY)

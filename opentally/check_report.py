@@ -38,7 +38,8 @@ def summary(report: CheckReport) -> list[str]:
     lines = [
         f"- **{_plural(len(report.packages), 'package')}** touched"
         + (f": {', '.join(f'`{p.name}` ({p.status})' for p in report.packages)}" if report.packages else ""),
-        f"- rows: {rows_added:,} added, {rows_removed:,} removed, {rows_changed:,} changed",
+        f"- rows: {rows_added:,} added, {rows_removed:,} removed, {rows_changed:,} changed"
+        + (f"; {_plural(len(report.quotes), 'quote')} changed" if report.quotes else ""),
         f"- schema: {_plural(schema, 'change')}, {breaking:,} breaking",
         f"- commentary: {_plural(len(report.commentary), 'page')} changed"
         + (f"; {_plural(len(report.figures), 'quoted figure')} changed value" if report.figures else ""),
@@ -61,6 +62,13 @@ def format_markdown(report: CheckReport) -> str:
         out.append(f"- {_code(f'{figure.page}:{figure.line}')} quotes {_code(figure.ref)}: "
                    f"**{_cell(figure.old)} → {_cell(figure.new)}**")
     if report.figures:
+        out.append("")
+    if report.quotes:
+        out += ["### Quotes changed", "",
+                "The words of the source a figure is traced to. Read the new words in the source: do they state the "
+                "figure?", ""]
+        out += [f"- {_code(f'{q.path}:{q.row}')} {_code(q.ref)}, {_code(q.field)}: "
+                f"\"{_cell(q.old)}\" → **\"{_cell(q.new)}\"**" for q in report.quotes]
         out.append("")
     for package in report.packages:
         out += _package_section(package)
@@ -141,5 +149,7 @@ def format_json(report: CheckReport) -> str:
         } for p in report.packages],
         "commentary": [{"path": p, "status": s, "added": a, "removed": r} for p, s, a, r in report.commentary],
         "figures": [{"page": f.page, "line": f.line, "ref": f.ref, "old": f.old, "new": f.new} for f in report.figures],
+        "quotes": [{"path": q.path, "row": q.row, "ref": q.ref, "field": q.field, "old": q.old, "new": q.new}
+                   for q in report.quotes],
     }
     return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"

@@ -14,6 +14,7 @@ left as written, so a page can show how to use them.
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -26,19 +27,28 @@ from .issues import Issue, error
 from .load import display_path
 
 MACROS = ("chart", "figure", "table")
-_MACRO = re.compile(r"""\{\{\s*(?P<kind>[A-Za-z_]\w*)\s*\(\s*(?P<quote>["'])(?P<ref>[^"'\n]*)(?P=quote)\s*\)\s*\}\}""")
+_STRING = r""""[^"\n]*"|'[^'\n]*'"""
+_ARGUMENT = rf"""\s*,\s*(?:key|column)\s*=\s*(?:{_STRING}|\[\s*(?:{_STRING})(?:\s*,\s*(?:{_STRING}))*\s*\])"""
+_MACRO = re.compile(rf"""\{{\{{\s*(?P<kind>[A-Za-z_]\w*)\s*\(\s*(?P<quote>["'])(?P<ref>[^"'\n]*)(?P=quote)"""
+                    rf"""(?P<arguments>(?:{_ARGUMENT})*)\s*\)\s*\}}\}}""")
+_NAMED = re.compile(rf"""(?P<name>key|column)\s*=\s*(?P<value>{_STRING}|\[[^\]]*\])""")
 _TEMPLATE_SYNTAX = re.compile(r"\{\{|\{%|\{#")
-_FENCE = re.compile(r"^(?P<fence>`{3,}|~{3,}).*?^(?P=fence)[ \t]*$", re.M | re.S)
-_INLINE_CODE = re.compile(r"(`+)(?!`).+?(?<!`)\1", re.S)
 
 
 @dataclass(frozen=True)
 class MacroCall:
+    """One macro in a page. A figure names a row and a column in one of two ways:
+    ``figure("package/resource/id")`` (the row whose id is ``id``, its ``value``), or
+    ``figure("package/resource", key="2024-03", column="arrests")`` (the row whose primary key is
+    ``key``, a list for a key of several columns, and any of its columns)."""
+
     kind: str
     ref: str
     line: int
     start: int
     end: int
+    key: tuple[str, ...] = ()
+    column: str = ""
 
 
 @dataclass(frozen=True)
@@ -121,8 +131,11 @@ def front_matter_issues(text: str, shown: str) -> list[Issue]:
         return [error("page-meta", shown, "the front matter is not a list of key: value lines",
                       f"write one key: value per line; the keys are {allowed}", 2)]
     issues = []
+    key_lines: dict[str, int] = {}
+    for n, text_line_ in enumerate((match.group(1) or "").splitlines(), 1):
+        key_lines.setdefault(text_line_.split(":", 1)[0].strip().strip("'\""), n + 1)
     for key, value in meta.items():
-        line = 1 + next((n for n, l in enumerate(match.group(1).splitlines(), 1) if l.startswith(str(key))), 1)
+        line = key_lines.get(str(key), 2)
         if key in PAGE_META_TEXT:
             if not isinstance(value, (str, int, float)) or isinstance(value, bool):
                 issues.append(error("page-meta", shown, f'front matter "{key}" is not text', f'write {key}: some text', line))
@@ -156,7 +169,22 @@ def _scan(text: str, shown: str) -> tuple[list[MacroCall], list[Issue]]:
                                 'the macros are chart("package/view"), figure("package/resource/id") and '
                                 'table("package/resource")', line))
             continue
-        calls.append(MacroCall(kind, match.group("ref"), line, match.start(), match.end()))
+        named = {m.group("name"): _strings(m.group("value")) for m in _NAMED.finditer(match.group("arguments"))}
+        if named and kind != "figure":
+            issues.append(error("bad-macro", shown, f'{kind}() takes only a name, not key= or column=',
+                                f'write {{{{ {kind}("{match.group("ref")}") }}}}', line))
+            continue
+        if named and not ("key" in named and "column" in named):
+            issues.append(error("bad-macro", shown, "figure() needs both key= and column= to name a cell",
+                                'write {{ figure("package/resource", key="row key", column="column name") }}', line))
+            continue
+        if kind in ("chart", "table") and not _alone_on_its_line(text, match.start(), match.end()):
+            issues.append(error("bad-macro", shown, f'{kind}("{match.group("ref")}") is not on a line of its own',
+                                f"put the {kind} on a line of its own, with a blank line before and after it: "
+                                "it is a block of the page, not a word in a sentence", line))
+            continue
+        calls.append(MacroCall(kind, match.group("ref"), line, match.start(), match.end(),
+                               tuple(named.get("key", ())), (named.get("column") or ("",))[0]))
     for match in _TEMPLATE_SYNTAX.finditer(text):
         if _inside(match.start(), code) or _inside(match.start(), covered):
             continue
@@ -169,13 +197,61 @@ def _scan(text: str, shown: str) -> tuple[list[MacroCall], list[Issue]]:
     return calls, issues
 
 
+def _alone_on_its_line(text: str, start: int, end: int) -> bool:
+    line_start = text.rfind("\n", 0, start) + 1
+    line_end = text.find("\n", end)
+    return not text[line_start:start].strip() and not text[end:len(text) if line_end < 0 else line_end].strip()
+
+
+def _strings(value: str) -> tuple[str, ...]:
+    """The text of a quoted string, or of each string in a [...] list."""
+    return tuple(m.group(0)[1:-1] for m in re.finditer(_STRING, value))
+
+
+_FENCE_LINE = re.compile(r"^[ ]{0,3}(`{3,}|~{3,})", re.M)
+_BACKTICKS = re.compile(r"`+")
+
+
 def _code_ranges(text: str) -> list[tuple[int, int]]:
-    ranges = [(m.start(), m.end()) for m in _FENCE.finditer(text)]
-    for m in _INLINE_CODE.finditer(text):
-        if not _inside(m.start(), ranges):
-            ranges.append((m.start(), m.end()))
-    return ranges
+    """Where code is: fenced blocks (an unclosed fence runs to the end, as in CommonMark) and `spans`.
+
+    Sorted and not overlapping. Both found in one pass over the text, so a page of any size is read
+    in time proportional to it (a hostile page of 40,000 backticks or unclosed fences stays fast).
+    """
+    fences: list[tuple[int, int]] = []
+    opening = None
+    for m in _FENCE_LINE.finditer(text):
+        fence = m.group(1)
+        if opening is None:
+            opening = (m.start(), fence)
+        else:
+            end = text.find("\n", m.end())
+            end = len(text) if end < 0 else end
+            if fence[0] == opening[1][0] and len(fence) >= len(opening[1]) and not text[m.end():end].strip():
+                fences.append((opening[0], end))
+                opening = None
+    if opening is not None:
+        fences.append((opening[0], len(text)))
+    ranges = list(fences)
+    runs = [(m.start(), m.end()) for m in _BACKTICKS.finditer(text) if not _inside(m.start(), fences)]
+    by_length: dict[int, list[int]] = {}
+    for index, (start, end) in enumerate(runs):
+        by_length.setdefault(end - start, []).append(index)
+    index = 0
+    while index < len(runs):
+        start, end = runs[index]
+        same = by_length[end - start]
+        after = bisect.bisect_right(same, index)
+        if after < len(same):  # the next run of as many backticks closes the span
+            closing = same[after]
+            ranges.append((start, runs[closing][1]))
+            index = closing + 1
+        else:
+            index += 1
+    return sorted(ranges)
 
 
 def _inside(position: int, ranges: list[tuple[int, int]]) -> bool:
-    return any(start <= position < end for start, end in ranges)
+    """Whether ``position`` is in one of ``ranges`` (sorted, not overlapping)."""
+    at = bisect.bisect_right(ranges, (position, float("inf"))) - 1
+    return at >= 0 and ranges[at][0] <= position < ranges[at][1]

@@ -65,9 +65,14 @@ def check_csv(path: Path, shown: str, encoding: str, dialect: dict | None = None
     An unknown encoding or an invalid dialect is left to frictionless to report.
     """
     try:
-        codec = codecs.lookup(encoding).name
+        info = codecs.lookup(encoding)
     except (LookupError, TypeError):
         return CsvCheck((), True)
+    if not getattr(info, "_is_text_encoding", True):  # rot13, hex, zlib...: bytes to bytes, or text to text
+        return CsvCheck((error("encoding-error", shown, f'"{encoding}" is not an encoding of text, so the file cannot be read',
+                               'give the file\'s text encoding in "encoding" (usually "utf-8"), or leave it out',
+                               field="encoding"),), False)
+    codec = info.name
     bom = b"\xef\xbb\xbf" if codec == "utf-8" else b""
     try:
         found = _decode(path, shown, codec, bom)
@@ -77,6 +82,9 @@ def check_csv(path: Path, shown: str, encoding: str, dialect: dict | None = None
     except OSError as exc:
         return CsvCheck((error("missing-file", shown, f"the file cannot be read: {exc.strerror or exc}",
                                "check that the file is there and readable"),), False)
+    except (TypeError, ValueError, LookupError) as exc:  # a codec or dialect Python's readers cannot use
+        return CsvCheck((error("csv-error", shown, f"the file cannot be read as CSV with its encoding and dialect: {exc}",
+                               'check "encoding" and "dialect" in datapackage.json'),), False)
 
 
 def _decode(path: Path, shown: str, codec: str, bom: bytes) -> Issue | int:

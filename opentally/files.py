@@ -47,17 +47,17 @@ def scan_site_src(folder: Path) -> TreeScan:
                                 f"a {suffix} file can run script in a reader's browser, so site_src/ cannot publish it",
                                 "write the page in Markdown (.md) instead; a chart comes from a view of a data "
                                 "package, an image can be a PNG or JPEG"))
+        elif suffix not in PAGE_TYPES + STATIC_TYPES:
+            issues.append(error("unsafe-file", shown, f"site_src/ does not publish {suffix or 'extension-less'} files",
+                                f"site_src/ holds Markdown pages ({', '.join(PAGE_TYPES)}) and the files they "
+                                f"show or link to ({', '.join(STATIC_TYPES)}); put data in a data package"))
         elif (problem := names.path_problem(relative)) is not None:
             issues.append(error("unsafe-name", shown, f"the file name cannot be published: {problem}",
                                 f"rename the file so that {names.PATH_RULE}"))
         elif suffix in PAGE_TYPES:
             pages.append(relative)
-        elif suffix in STATIC_TYPES:
-            static.append(relative)
         else:
-            issues.append(error("unsafe-file", shown, f"site_src/ does not publish {suffix or 'extension-less'} files",
-                                f"site_src/ holds Markdown pages ({', '.join(PAGE_TYPES)}) and the files they "
-                                f"show or link to ({', '.join(STATIC_TYPES)}); put data in a data package"))
+            static.append(relative)
     return TreeScan(tuple(pages), tuple(static), tuple(issues))
 
 
@@ -75,6 +75,11 @@ def _walk(folder: Path, issues: list[Issue]):
     Hidden files and folders are skipped. A link that leads out of ``folder``, or to a folder, is an
     issue instead.
     """
+    if folder.is_symlink():  # the folder itself: its files would all come from wherever it points
+        issues.append(error("unsafe-link", display_path(folder), "the folder is a symbolic link, so nothing in it is read",
+                            "make it a real folder of the repository; the build never reads or publishes a file "
+                            "from outside the repository"))
+        return
     if not folder.is_dir():
         return
     root = folder.resolve()

@@ -60,6 +60,8 @@ def _link_out(directory: Path, descriptor: Path) -> Path | None:
     """
     if directory.is_symlink():
         return directory
+    if directory.parent.is_symlink():  # datapackages/ itself
+        return directory.parent
     if descriptor.is_symlink() and not descriptor.resolve().is_relative_to(directory.resolve()):
         return descriptor
     return None

@@ -22,14 +22,21 @@ from __future__ import annotations
 import re
 
 MAX_LENGTH = 100
-_NAME = re.compile(r"^[a-z0-9](?:[a-z0-9._-]*[a-z0-9])?$")
-_SEGMENT = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?$")
+_NAME = re.compile(r"[a-z0-9](?:[a-z0-9._-]*[a-z0-9])?")
+_SEGMENT = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?")
 _DEVICES = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)), *(f"lpt{i}" for i in range(10))}
 
 RULE = ("1 to 100 characters: lower-case letters a-z, digits, '-', '_' and '.', starting and ending with a "
-        "letter or digit, without '..'")
+        "letter or digit, without '..', not ending in a file extension such as .zip")
 PATH_RULE = ("each part of the path: letters, digits, '-', '_' and '.', starting and ending with a letter or "
              "digit, without '..'; parts separated by '/'")
+
+
+def slug(text: str) -> str:
+    """The form of a name in file names and HTML ids of the site: "high.harm_outcomes" -> "high-harm-outcomes".
+
+    Two names with the same slug would share files and ids, so validation refuses them as duplicates."""
+    return re.sub(r"[^a-z0-9]+", "-", str(text).lower()).strip("-") or "x"
 
 
 def name_problem(value: object) -> str | None:
@@ -40,10 +47,12 @@ def name_problem(value: object) -> str | None:
         return "it is empty"
     if len(value) > MAX_LENGTH:
         return f"it is {len(value)} characters long, over {MAX_LENGTH}"
-    if not _NAME.match(value) or ".." in value:
+    if not _NAME.fullmatch(value) or ".." in value:
         return f"it has characters or a shape a name cannot have ({_shown(value)})"
     if value.split(".")[0] in _DEVICES:
         return f'"{value.split(".")[0]}" is a device name on Windows'
+    if extension(value) in (".zip", ".md", ".html", ".json", ".csv"):
+        return f'it ends in "{extension(value)}", like the files the site makes from names (NAME.zip, NAME.html)'
     return None
 
 
@@ -54,31 +63,53 @@ def suggest(value: str) -> str:
     return text or "name"
 
 
-# Files a browser runs script from when it opens them from the site (HTML, SVG, XML with its
-# stylesheets, JavaScript, CSS): the site never publishes a contributor's file of these types.
-ACTIVE_TYPES = (".html", ".htm", ".xhtml", ".shtml", ".svg", ".svgz", ".xml", ".xsl", ".xslt", ".js", ".mjs",
-                ".css", ".swf")
+# The types of file the site publishes from a package (its data, schemas, source documents): data
+# and documents a browser shows or downloads, never runs. An allow-list, not a list of what is
+# dangerous: HTML, SVG and every XML type (.xht, .xsd, .rng...) can run script with the site's
+# origin when a browser opens them, and static hosts serve many types as XML. A file with no
+# extension is served as bytes to download.
+PUBLISHED_TYPES = (".csv", ".tsv", ".txt", ".json", ".geojson", ".ndjson", ".jsonl", ".pdf", ".png", ".jpg",
+                   ".jpeg", ".gif", ".webp", ".avif", ".xlsx", ".xls", ".ods", ".parquet", ".md")
+# The types a browser runs script from; named in messages so that a refusal says why.
+ACTIVE_TYPES = (".html", ".htm", ".xhtml", ".xht", ".shtml", ".svg", ".svgz", ".xml", ".xsl", ".xslt", ".js",
+                ".mjs", ".css", ".swf")
+
+
+def extension(path: str) -> str:
+    """The lower-cased extension of a path's last part ("" when it has none)."""
+    last = path.rsplit("/", 1)[-1]
+    return "." + last.rsplit(".", 1)[1].lower() if "." in last else ""
 
 
 def active_type(path: str) -> str | None:
     """The extension of ``path`` when a browser would run script from such a file, else None."""
-    suffix = "." + path.rsplit(".", 1)[1].lower() if "." in path.rsplit("/", 1)[-1] else ""
-    return suffix if suffix in ACTIVE_TYPES else None
+    return extension(path) if extension(path) in ACTIVE_TYPES else None
+
+
+def published_type_problem(path: str) -> str | None:
+    """Why the site cannot publish a file of this type, or None."""
+    suffix = extension(path)
+    if not suffix or suffix in PUBLISHED_TYPES:
+        return None
+    if suffix in ACTIVE_TYPES:
+        return f"a {suffix} file can run script in a reader's browser, so the site does not publish one"
+    return (f"the site publishes data and documents of these types only: {', '.join(PUBLISHED_TYPES)}; "
+            f"{suffix} is not one of them")
 
 
 def path_problem(value: object) -> str | None:
     """Why ``value`` cannot be a path inside a package (or a page of the site), or None when it can."""
     if not isinstance(value, str) or not value:
         return "it is empty"
-    if (suffix := active_type(value)) is not None:
-        return f"a {suffix} file can run script in a reader's browser, so the site does not publish one"
+    if (problem := published_type_problem(value)) is not None:
+        return problem
     segments = value.split("/")
     for segment in segments:
         if not segment:
             return "it has an empty part (a '/' at the start or end, or '//')"
         if len(segment) > MAX_LENGTH:
             return f"a part is {len(segment)} characters long, over {MAX_LENGTH}"
-        if not _SEGMENT.match(segment) or ".." in segment:
+        if not _SEGMENT.fullmatch(segment) or ".." in segment:
             return f"the part {_shown(segment)} has characters or a shape a file name cannot have"
         if segment.split(".")[0].lower() in _DEVICES:
             return f'"{segment}" is a device name on Windows'

@@ -20,14 +20,12 @@ from pathlib import Path
 
 from frictionless import Package
 
-from . import charts, views
+from . import charts, conventions, views
 from .commentary import CommentaryPage, MacroCall, read_commentary
 from .files import scan_site_src
 from .issues import Issue, error
 from .load import LoadedPackage
-from .names import SOURCES_TABLE
 from .sanitise import demote_headings, markdown_to_safe_html
-from .validate import is_quote_field
 
 PREVIEW_ALL_UP_TO = 100  # a table of this many rows or fewer is shown whole
 PREVIEW_ROWS = 50  # otherwise, the first rows
@@ -85,7 +83,7 @@ class SourceDocument:
 
     def place_of(self, quote: str) -> Quote | None:
         """Where a quote stands in this document, or None when it is not in it."""
-        anchor = quote_anchor(quote)
+        anchor = conventions.quote_anchor(quote)
         return next((q for q in self.quotes if q.anchor == anchor), None)
 
 
@@ -125,7 +123,7 @@ class ViewPlan:
 
 @dataclass(frozen=True)
 class Figure:
-    """One row of a table of figures, as commentary refers to it: package/resource/id."""
+    """One row of a table of figures (``conventions``), as commentary refers to it: package/resource/id."""
 
     key: str
     value: object
@@ -136,6 +134,12 @@ class Figure:
     quote: str
     source: SourceDocument | None
     quote_place: Quote | None
+    derivation: str = ""  # how the value was worked out, when its quote does not state it
+
+    @property
+    def linked(self) -> bool:
+        """Whether the figure links to the words of its source (its quote, found in its document)."""
+        return self.source is not None and self.quote_place is not None
 
 
 @dataclass(frozen=True)
@@ -152,6 +156,16 @@ class PackagePlan:
     figures: dict[str, Figure] = field(repr=False)
     downloads: tuple[Download, ...]
     modified: str
+
+    @property
+    def figures_linked(self) -> int:
+        """How many of its figures link to the words of their source: counted, never claimed."""
+        return sum(1 for f in self.figures.values() if f.linked)
+
+    @property
+    def figures_quoted(self) -> int:
+        """How many of its figures have a quote."""
+        return sum(1 for f in self.figures.values() if f.quote)
 
 
 @dataclass(frozen=True)
@@ -252,7 +266,7 @@ def _plan_resource(package: str, directory: Path, resource) -> ResourcePlan:
     with resource:
         rows = tuple(row.to_dict() for row in resource.row_stream)
     key = schema.primary_key
-    id_field = key[0] if len(key) == 1 else ("id" if schema.has_field("id") else None)
+    id_field = conventions.id_field(key, [f.name for f in fields])
     return ResourcePlan(resource.name, resource.title or resource.name, _description(resource), path,
                         True, fields, len(rows), rows, id_field, download, tuple(key))
 
@@ -264,10 +278,9 @@ def _description(resource) -> str:
 def _field_info(f) -> FieldInfo:
     descriptor = f.to_descriptor()
     constraints = tuple(sorted((k, _constraint_text(v)) for k, v in (descriptor.get("constraints") or {}).items()))
-    unit = descriptor.get("unit") or descriptor.get("units") or ""
     fmt = descriptor.get("format") or "default"
-    return FieldInfo(f.name, f.title or "", f.type, fmt, unit if isinstance(unit, str) else "",
-                     f.description or "", constraints)
+    return FieldInfo(f.name, f.title or "", f.type, fmt, conventions.field_unit(descriptor), f.description or "",
+                     constraints)
 
 
 def _constraint_text(value) -> str:
@@ -303,12 +316,12 @@ def _plan_view(package: str, index: int, view: dict, tables: dict, names: list[s
 
 def _source_documents(package: str, directory: Path, frictionless_package, resources) -> tuple[SourceDocument, ...]:
     """The source documents a sources table lists, with the place of every quote that cites them."""
-    sources_table = next((r for r in resources if r.name == SOURCES_TABLE and r.tabular), None)
-    if sources_table is None or not any(f.name == "path" for f in sources_table.fields):
+    sources_table = conventions.sources_table(resources)
+    if sources_table is None or not any(f.name == conventions.SOURCE_PATH_FIELD for f in sources_table.fields):
         return ()
     documents = []
     for row in sources_table.rows:
-        source_id, path = row.get("id"), row.get("path")
+        source_id, path = row.get(conventions.SOURCE_ID_FIELD), row.get(conventions.SOURCE_PATH_FIELD)
         if not source_id or not path:
             continue
         text = (directory / path).read_text(encoding="utf-8", errors="replace")
@@ -322,12 +335,14 @@ def _source_documents(package: str, directory: Path, frictionless_package, resou
 def _quotes_citing(resources, source_id: str) -> list[str]:
     quotes = []
     for resource in resources:
-        names = [f.name for f in resource.fields if is_quote_field(f.name)]
-        if not names or not any(f.name == "source" for f in resource.fields):
+        if conventions.is_sources_table(resource):
+            continue
+        cols = conventions.columns([f.name for f in resource.fields], resource.primary_key)
+        if not cols.quotes or cols.source is None:
             continue
         for row in resource.rows:
-            if row.get("source") == source_id:
-                quotes += [row[n] for n in names if isinstance(row.get(n), str)]
+            if row.get(cols.source) == source_id:
+                quotes += [row[n] for n in cols.quotes if isinstance(row.get(n), str)]
     return quotes
 
 
@@ -348,37 +363,18 @@ def _citation(row: dict) -> str:
     return ", ".join(str(p) for p in parts if p) + "."
 
 
-def quote_anchor(quote: str) -> str:
-    normalised = " ".join(quote.split())
-    return "q-" + hashlib.sha256(normalised.encode("utf-8")).hexdigest()[:10]
-
-
 def _quote_places(text: str, quotes: list[str]) -> tuple[Quote, ...]:
-    """Find each quote in the original text, ignoring differences of spacing."""
-    compact, positions = [], []
-    previous_space = True
-    for index, char in enumerate(text):
-        if char.isspace():
-            if not previous_space:
-                compact.append(" ")
-                positions.append(index)
-            previous_space = True
-        else:
-            compact.append(char)
-            positions.append(index)
-            previous_space = False
-    flat = "".join(compact)
+    """Find each quote in the original text as ``conventions.SourceText`` does (spacing may differ)."""
+    source = conventions.SourceText(text)
     places = {}
     for quote in quotes:
-        normalised = " ".join(quote.split())
-        anchor = quote_anchor(quote)
-        if anchor in places or not normalised:
+        anchor = conventions.quote_anchor(quote)
+        if anchor in places:
             continue
-        at = flat.find(normalised)
-        if at < 0:
+        span = source.span(quote)
+        if span is None:
             continue  # validation reports quotes that are not in their source
-        start, end = positions[at], positions[at + len(normalised) - 1] + 1
-        places[anchor] = Quote(anchor, text.count("\n", 0, start) + 1, start, end)
+        places[anchor] = Quote(anchor, source.line(span[0]), *span)
     return tuple(sorted(places.values(), key=lambda q: (q.start, q.end)))
 
 
@@ -386,20 +382,22 @@ def _figures(package: str, resources, sources) -> dict[str, Figure]:
     by_id = {s.id: s for s in sources}
     figures = {}
     for resource in resources:
-        names = {f.name for f in resource.fields}
-        if resource.id_field is None or "value" not in names:
+        cols = conventions.columns([f.name for f in resource.fields], resource.primary_key)
+        if not resource.tabular or not cols.has_figures:
             continue
+        value_unit = next((f.unit for f in resource.fields if f.name == cols.value), "")
         for row in resource.rows:
-            row_id = row.get(resource.id_field)
+            row_id = conventions.figure_id(row, cols)
             if row_id is None:
                 continue
-            source = by_id.get(row.get("source"))
-            quote = row.get("quote") or ""
+            source = by_id.get(row.get(cols.source)) if cols.source else None
+            quote = conventions.figure_quote(row, cols)
             place = source.place_of(quote) if source and quote else None
             key = f"{package}/{resource.name}/{row_id}"
-            figures[key] = Figure(key, row.get("value"), str(row.get("unit") or ""), str(row.get("qualifier") or ""),
-                                  str(row.get("label") or row_id), row_anchor(resource.name, str(row_id)),
-                                  quote, source, place)
+            figures[key] = Figure(key, row.get(cols.value), conventions.figure_unit(row, cols, value_unit),
+                                  str(row.get("qualifier") or ""), str(row.get("label") or row_id),
+                                  row_anchor(resource.name, row_id), quote, source, place,
+                                  conventions.derivation(row, cols))
     return figures
 
 

@@ -27,10 +27,10 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
-from . import charts
+from . import charts, conventions, names
+from .conventions import is_quote_field
 from .issues import BuildError
 from .plan import Figure, PackagePlan, ResourcePlan, SitePlan, SourceDocument, ViewPlan, row_anchor
-from .validate import is_quote_field
 
 ASSETS = "assets/opentally"
 SITE_NAME = "Open Tally"
@@ -122,7 +122,7 @@ def make_environment(templates: Path) -> Environment:
                       keep_trailing_newline=True, trim_blocks=False, lstrip_blocks=False)
     env.filters.update(cell=format_cell, md=markdown_text, filesize=file_size, long_date=long_date)
     env.globals.update(url=relative_url, row_anchor=row_anchor, chart_id=chart_id, resource_anchor=resource_anchor,
-                       is_quote_field=is_quote_field)
+                       is_quote_field=is_quote_field, provenance_sentence=provenance_sentence)
     return env
 
 
@@ -142,7 +142,7 @@ def resource_anchor(resource: ResourcePlan) -> str:
 
 
 def _slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", str(text).lower()).strip("-") or "x"
+    return names.slug(text)
 
 
 def format_cell(value, type_: str | None = None) -> str:
@@ -190,6 +190,40 @@ def long_date(value) -> str:
 def figure_text(figure: Figure) -> str:
     text = format_cell(figure.value)
     return f"{text}%" if figure.unit == "percent" else text
+
+
+def provenance_sentence(package: PackagePlan) -> str:
+    """How many of a dataset's figures link to the words of their source, counted from the data."""
+    total, linked = len(package.figures), package.figures_linked
+    if not total:
+        return ""
+    one = linked == 1 if linked else total == 1
+    sentence = (f"{linked:,} of {total:,} figure{'' if total == 1 else 's'} in this dataset "
+                f"link{'s' if one else ''} to the words of {'its' if one else 'their'} source.")
+    if not package.figures_quoted:
+        sentence += " Its figures have no quotes, so they cannot be checked against a source."
+    return sentence
+
+
+def provenance_count(package: PackagePlan) -> str:
+    """A dataset's figures linked to their source, for the catalog: "18 of 18", "0 of 12 (no quotes)"."""
+    total = len(package.figures)
+    if not total:
+        return "no figures"
+    return f"{package.figures_linked:,} of {total:,}" + ("" if package.figures_quoted else " (no quotes)")
+
+
+def site_provenance_sentence(plan: SitePlan) -> str:
+    """How many of the site's figures link to the words of their source, counted from the data."""
+    total = sum(len(p.figures) for p in plan.packages)
+    if not total:
+        return ""
+    linked = sum(p.figures_linked for p in plan.packages)
+    one = linked == 1 if linked else total == 1
+    datasets = sum(1 for p in plan.packages if p.figures)
+    return (f"{linked:,} of the {total:,} figure{'' if total == 1 else 's'} in {datasets:,} "
+            f"dataset{'' if datasets == 1 else 's'} link{'s' if one else ''} to the words of "
+            f"{'its' if one else 'their'} source.")
 
 
 # --- charts --------------------------------------------------------------------------------------
@@ -247,7 +281,7 @@ def _table_fragment(env: Environment, package: PackagePlan, resource: ResourcePl
 
 
 def _quote_place(package: PackagePlan, row: dict, name: str):
-    source = next((s for s in package.sources if s.id == row.get("source")), None)
+    source = next((s for s in package.sources if s.id == row.get(conventions.SOURCE_FIELD)), None)
     quote = row.get(name)
     if source is None or not isinstance(quote, str):
         return None
@@ -313,6 +347,7 @@ def _contributors(d: dict) -> list[dict]:
             continue
         title = str(c.get("title") or c.get("name") or "")
         roles = c.get("roles") or ([c["role"]] if c.get("role") else ["contributor"])
+        roles = [roles] if isinstance(roles, str) else roles if isinstance(roles, list) else ["contributor"]
         person = people.setdefault(title, {"title": title, "roles": [], "url": c.get("path") if _is_web_url(c.get("path")) else ""})
         person["roles"] += [str(r) for r in roles if str(r) not in person["roles"]]
     return [{"title": p["title"], "role": " and ".join(p["roles"]), "url": p["url"]} for p in people.values()]
@@ -433,8 +468,9 @@ def _formats(package: PackagePlan) -> list[str]:
 def _render_catalog(env: Environment, plan: SitePlan) -> str:
     entries = [{"title": p.title, "page": p.page, "summary": _plain(p.description_html, 240),
                 "licence": ", ".join(l["title"] for l in _licences(p.descriptor)) or "not given",
-                "modified": p.modified, "formats": _formats(p)} for p in plan.packages]
-    return env.get_template("catalog.md.j2").render(entries=entries, page="data/index.md")
+                "modified": p.modified, "formats": _formats(p), "figures": provenance_count(p)} for p in plan.packages]
+    return env.get_template("catalog.md.j2").render(entries=entries, page="data/index.md",
+                                                    provenance=site_provenance_sentence(plan))
 
 
 def _catalog_json(plan: SitePlan) -> str:

@@ -3,8 +3,9 @@
 Two kinds of check run on each package:
 
 * the project's own rules, which frictionless does not check: descriptor metadata a public site
-  needs, paths that stay inside the package and never reach the network, and provenance quotes
-  that really are in their source document;
+  needs, paths that stay inside the package and never reach the network, provenance quotes that
+  really are in their source document, and figures whose value their quote states (the data
+  conventions are read as ``conventions`` defines them, as every other stage reads them);
 * frictionless itself, on the descriptor and on every row, run only on resources whose paths the
   first kind found safe, so that frictionless never reads outside the package or from another host.
 
@@ -14,7 +15,6 @@ Nothing here raises for bad input: each problem is an ``Issue`` and the caller d
 from __future__ import annotations
 
 import copy
-import difflib
 import hashlib
 import re
 from dataclasses import dataclass
@@ -24,19 +24,13 @@ from urllib.parse import urlparse
 from frictionless import Detector, FrictionlessException, Package
 from frictionless import settings as frictionless_settings
 
-from . import csv_checks, messages, names, strict_json, views
+from . import conventions, csv_checks, messages, names, strict_json, views
 from .issues import Issue, error, warning
 from .load import LoadedPackage, display_path
 
 # Profiles that frictionless ships: naming them needs no network. Any other URL is refused.
 _OFFICIAL_PROFILE = re.compile(
     r"^https://(datapackage\.org|specs\.frictionlessdata\.io)/profiles/[\w.\-/]+\.json$")
-_QUOTE_FIELD = re.compile(r"^(quote|\w+_quote)$")
-
-
-def is_quote_field(name: str) -> bool:
-    """A column that holds a provenance quote (``quote``, ``period_quote``...), checked against its source."""
-    return bool(_QUOTE_FIELD.match(name))
 
 
 @dataclass(frozen=True)
@@ -112,8 +106,12 @@ def _validate_package(loaded: LoadedPackage) -> PackageReport:
     issues += _check_metadata(descriptor, where)
     issues += _check_unfinished(descriptor, where)
     issues += _check_names(descriptor, where)
-    issues += _check_safe_names(loaded, where)
+    name_issues = _check_safe_names(loaded, where)
+    issues += name_issues
     unsafe, path_issues = _check_paths(loaded)
+    # A file the site would not publish (its type, or compressed) is not read by frictionless either.
+    unsafe |= {int(m.group(1)) for i in name_issues if i.code in ("unsafe-path", "compressed-data")
+               and (m := re.match(r"/resources/(\d+)/", i.field or ""))}
     # A control character in a path is said once, as the path's problem.
     refused = {i.field for i in path_issues if i.code == "unsafe-path"}
     issues = [i for i in issues if not (i.code == "control-character" and i.field in refused)] + path_issues
@@ -229,7 +227,10 @@ def _field_name(descriptor: dict, pointer: str) -> str:
     match = re.match(r"/resources/(\d+)/schema/fields/(\d+)/", pointer)
     if not match:
         return ""
-    field = descriptor["resources"][int(match.group(1))]["schema"]["fields"][int(match.group(2))]
+    try:
+        field = descriptor["resources"][int(match.group(1))]["schema"]["fields"][int(match.group(2))]
+    except (KeyError, IndexError, TypeError):  # "fields" given as an object: frictionless reports it
+        return ""
     return f'"{field.get("name")}"' if isinstance(field, dict) else ""
 
 
@@ -242,6 +243,7 @@ def _check_names(descriptor: dict, where: str) -> list[Issue]:
     issues = []
     for key in ("resources", "views"):
         seen: dict[str, int] = {}
+        slugs: dict[str, int] = {}
         items = descriptor.get(key)
         for index, item in enumerate(items if isinstance(items, list) else []):
             name = item.get("name") if isinstance(item, dict) else None
@@ -251,8 +253,16 @@ def _check_names(descriptor: dict, where: str) -> list[Issue]:
                 issues.append(error("duplicate-name", where,
                                     f'{key[:-1]} name "{name}" is used again (first at {key}[{seen[name]}])',
                                     f"give each {key[:-1]} its own name", field=f"/{key}/{index}/name"))
+            elif names.slug(name) in slugs:
+                first = slugs[names.slug(name)]
+                issues.append(error("duplicate-name", where,
+                                    f'{key[:-1]} name "{name}" makes the same file names and links as '
+                                    f'"{items[first]["name"]}" ({key}[{first}]): ".", "_" and "-" count as one',
+                                    f"give each {key[:-1]} a name that differs in its letters or digits",
+                                    field=f"/{key}/{index}/name"))
             else:
                 seen[name] = index
+                slugs[names.slug(name)] = index
     return issues
 
 
@@ -287,6 +297,11 @@ def _check_safe_names(loaded: LoadedPackage, where: str) -> list[Issue]:
     for index, resource in enumerate(resources if isinstance(resources, list) else []):
         if not isinstance(resource, dict):
             continue
+        if resource.get("compression") not in (None, "", "no"):
+            issues.append(error("compressed-data", where, f"/resources/{index}/compression: the site publishes data "
+                                "files as they are, and reads no compressed file (a small one can unpack to gigabytes)",
+                                "publish the file uncompressed and remove \"compression\"; every package is offered "
+                                "as a zip anyway", field=f"/resources/{index}/compression"))
         paths = resource.get("path")
         listed = [(f"/resources/{index}/path/{n}", p) for n, p in enumerate(paths)] if isinstance(paths, list) \
             else [(f"/resources/{index}/path", paths)]
@@ -670,92 +685,181 @@ def _check_views(loaded: LoadedPackage, package: Package, unsafe: set[int]) -> l
 # --- the project's own rules on rows ------------------------------------------------------------
 
 def _check_ids(loaded: LoadedPackage, package: Package) -> list[Issue]:
-    """An ``id`` column identifies a row for links and commentary, so every id must be unique.
+    """The column that identifies a row (``conventions.id_field``) names it in links and commentary, so
+    every value must be unique.
 
-    Frictionless already checks an ``id`` that is the primary key or has a ``unique`` constraint;
-    this covers tables whose schema does not say so.
+    Frictionless already checks a primary key, and a column with a ``unique`` constraint; this
+    covers an ``id`` column whose schema does not say so.
     """
     issues = []
     for resource in package.resources:
-        if not resource.tabular or not resource.schema.has_field("id"):
+        if not resource.tabular:
             continue
-        field = resource.schema.get_field("id")
-        if resource.schema.primary_key == ["id"] or field.constraints.get("unique"):
+        name = conventions.id_field(resource.schema.primary_key, [f.name for f in resource.schema.fields])
+        if name is None or resource.schema.primary_key == [name] or resource.schema.get_field(name).constraints.get("unique"):
             continue
         path = display_path(loaded.directory / resource.path)
         seen: dict[object, int] = {}
         for number, row in _rows(resource):
-            value = row.get("id")
+            value = row.get(name)
             if value is None:
                 continue
             if value in seen:
-                issues.append(error("duplicate-id", path, f'field "id": "{value}" is used again: the same id is in row {seen[value]}',
-                                    "give every row its own id; never reuse the id of another row", number, "id"))
+                issues.append(error("duplicate-id", path, f'field "{name}": "{value}" is used again: the same id is in row {seen[value]}',
+                                    "give every row its own id; never reuse the id of another row", number, name))
             else:
                 seen[value] = number
     return issues
 
 
 def _check_provenance(loaded: LoadedPackage, package: Package) -> list[Issue]:
-    """Every quote must be in the source document it names, word for word (spacing may differ).
+    """Every quote is in the source document its row names, and every figure's value is in its quote.
 
-    The convention: a table with a ``quote`` (or ``*_quote``) column and a ``source`` column whose
-    foreign key points at a sources table; that table gives each source document's ``path`` in the
-    package, and may give its ``sha256``.
+    By ``conventions``: a quote column (``quote``, ``*_quote``) holds words of the document whose id
+    the row's ``source`` cell gives, in the sources table (the resource named ``sources``), which
+    gives each document's file (``path``) and may give its ``sha256``. A figure (a row with an
+    identifier and a ``value``) whose quote does not state its value must say how it was derived
+    (``derivation``). A package with figures of which none has a quote is warned about
+    (``no-provenance``).
     """
     issues: list[Issue] = []
-    documents: dict[tuple[str, str], str | None] = {}
+    where = display_path(loaded.descriptor_path)
+    sources = conventions.sources_table(package.resources)
+    documents: dict[str, conventions.SourceText] | None = None
+    known: set[str] = set()
+    figures = quoted = 0
     for resource in package.resources:
-        if not resource.tabular:
+        if not resource.tabular or conventions.is_sources_table(resource):
             continue
-        quote_fields = [f.name for f in resource.schema.fields if is_quote_field(f.name)]
-        reference = _source_reference(resource)
-        if not quote_fields or reference is None:
+        cols = conventions.columns([f.name for f in resource.schema.fields], resource.schema.primary_key)
+        if not cols.quotes and not cols.has_figures:
             continue
-        sources, key = reference
         path = display_path(loaded.directory / resource.path)
-        if not package.has_resource(sources):
-            continue  # frictionless reports the broken foreign key
-        texts, source_issues = _source_documents(loaded, package.get_resource(sources), key, documents)
-        issues += source_issues
+        value_unit = _field_unit(resource, conventions.VALUE_FIELD)
+        checked_by_key = _cites_sources_table(resource)
+        unchecked = False  # said once per table: its quotes cannot be checked
         for number, row in _rows(resource):
-            source_id = row.get("source")
-            text = texts.get(source_id)
-            if text is None:
+            if conventions.figure_id(row, cols) is not None:
+                figures += 1
+                quote = conventions.figure_quote(row, cols)
+                if quote:
+                    quoted += 1
+                    issues += _check_value_in_quote(path, number, row, cols, quote, value_unit)
+            quotes = [(name, row[name]) for name in cols.quotes if isinstance(row.get(name), str) and row[name].strip()]
+            if not quotes:
                 continue
-            for name in quote_fields:
-                quote = row.get(name)
-                if isinstance(quote, str) and _normalise(quote) not in text:
+            if cols.source is None or sources is None:
+                if not unchecked:
+                    unchecked = True
+                    issues.append(_unchecked_quotes(where if sources is None else path, resource.name, cols))
+                continue
+            if documents is None:
+                documents, found, known = _source_documents(loaded, sources)
+                issues += found
+            source_id = row.get(cols.source)
+            if source_id is None:
+                continue  # an empty source cell: frictionless reports it when the schema requires it
+            text = documents.get(str(source_id))
+            if text is None:
+                if str(source_id) not in known and not checked_by_key:
+                    issues.append(error("unknown-source", path,
+                                        f'field "{cols.source}": "{source_id}" is not an id of the sources table, '
+                                        "so the quotes of this row cannot be checked",
+                                        f'use one of the ids in the "{conventions.SOURCE_ID_FIELD}" column of the '
+                                        f'"{conventions.SOURCES_TABLE}" table, or add the document there; declare the '
+                                        'foreign key {"fields": ["source"], "reference": {"resource": "sources", '
+                                        '"fields": ["id"]}} so that every id is checked', number, cols.source))
+                continue  # a document that cannot be read or checked: reported with the sources table
+            for name, quote in quotes:
+                if not text.contains(quote):
                     issues.append(error(
                         "quote-not-in-source", path,
                         f'field "{name}": the quote is not in source "{source_id}": "{quote}"',
                         "copy the words exactly as the source has them (only spacing and line breaks may differ); "
-                        f'near there the source reads: "{_closest(text, _normalise(quote))}"',
+                        f'near there the source reads: "{text.closest(quote)}"',
                         number, name))
+    if figures and not quoted:
+        issues.append(warning(
+            "no-provenance", where,
+            f"the package has {figures:,} figure{'' if figures == 1 else 's'} (rows with an id and a value) and "
+            "none has a quote, so no reader can check them against the words of their source",
+            'give each figure a "quote" column with the words of the source that state it, copied verbatim, and a '
+            '"source" column naming its document in a "sources" table (see "How to add a dataset" in the README)'))
     return issues
 
 
+def _check_value_in_quote(path: str, number: int, row: dict, cols: conventions.Columns, quote: str,
+                          value_unit: str) -> list[Issue]:
+    """A figure's value must be written in its quote, unless its row says how it was derived."""
+    value = row.get(cols.value)
+    if conventions.value_in_quote(value, quote) or conventions.derivation(row, cols):
+        return []
+    unit = conventions.figure_unit(row, cols, value_unit)
+    forms = ", ".join(conventions.value_forms(value, unit))
+    stated = ", ".join(dict.fromkeys(n.text for n in conventions.numbers_in(quote)))
+    shown = conventions.as_number(value)
+    return [error(
+        "value-not-in-quote", path,
+        f'field "{cols.value}": {_plain_number(shown)} is not stated in its quote "{quote}" (forms tried: {forms})',
+        ("the quote states " + stated if stated else "the quote states no number") + ": correct the value, or quote "
+        "the words of the source that state it (copied word for word); a figure the source does not state (a sum, "
+        f'a rate worked out from other figures) must say how it was derived in a "{conventions.DERIVATION_FIELD}" '
+        "column (declare it in the table's schema)", number, cols.value)]
+
+
+def _plain_number(number) -> str:
+    return format(number.normalize(), "f") if number is not None else ""
+
+
+def _field_unit(resource, name: str) -> str:
+    if not resource.schema.has_field(name):
+        return ""
+    return conventions.field_unit(resource.schema.get_field(name).to_descriptor())
+
+
+def _cites_sources_table(resource) -> bool:
+    """Whether the table declares the foreign key source -> sources.id, so that frictionless checks each id."""
+    for key in resource.schema.foreign_keys:
+        reference = key.get("reference") or {}
+        if (key.get("fields") in ([conventions.SOURCE_FIELD], conventions.SOURCE_FIELD)
+                and reference.get("resource") == conventions.SOURCES_TABLE
+                and reference.get("fields") in ([conventions.SOURCE_ID_FIELD], conventions.SOURCE_ID_FIELD)):
+            return True
+    return False
+
+
+def _unchecked_quotes(where: str, table: str, cols: conventions.Columns) -> Issue:
+    if cols.source is None:
+        message = f'table "{table}" has quotes but no "{conventions.SOURCE_FIELD}" column, so they cannot be checked'
+        hint = (f'add a "{conventions.SOURCE_FIELD}" column giving, on each row, the id of the document the quotes '
+                f'are from, as listed in the "{conventions.SOURCES_TABLE}" table')
+    else:
+        message = (f'table "{table}" has quotes but the package has no sources table (a resource named '
+                   f'"{conventions.SOURCES_TABLE}"), so they cannot be checked')
+        hint = (f'add a resource named "{conventions.SOURCES_TABLE}" with an "{conventions.SOURCE_ID_FIELD}" and a '
+                f'"{conventions.SOURCE_PATH_FIELD}" column (rename the table of source documents if it has another name)')
+    return warning("source-without-file", where, message, hint)
+
+
 def _check_sources_table(loaded: LoadedPackage, package: Package) -> list[Issue]:
-    """The sources table (see ``names.SOURCES_TABLE``): each id names a page, each path a file to publish.
+    """The sources table (``conventions.sources_table``): each id names a page, each path a file to publish.
 
     The plan publishes every document this table lists, cited or not, so every row is checked here:
     the id against the safe-name rule, the path as any other path of the package.
     """
-    if not package.has_resource(names.SOURCES_TABLE):
+    resource = conventions.sources_table(package.resources)
+    if resource is None or not resource.schema.has_field(conventions.SOURCE_ID_FIELD):
         return []
-    resource = package.get_resource(names.SOURCES_TABLE)
-    if not resource.tabular or not resource.schema.has_field("id"):
-        return []
-    table = display_path(loaded.directory / resource.path) if isinstance(resource.path, str) else names.SOURCES_TABLE
-    has_path = resource.schema.has_field("path")
+    table = display_path(loaded.directory / resource.path) if isinstance(resource.path, str) else conventions.SOURCES_TABLE
+    has_path = resource.schema.has_field(conventions.SOURCE_PATH_FIELD)
     issues = []
     for number, row in _rows(resource):
-        source_id = row.get("id")
+        source_id = row.get(conventions.SOURCE_ID_FIELD)
         if source_id is not None and (problem := names.name_problem(source_id)) is not None:
             issues.append(error("unsafe-name", table, f'field "id": the source id cannot be used on the site: {problem}',
                                 f"the id names the source's page; use {names.RULE}, "
                                 f'e.g. "{names.suggest(str(source_id))}"', number, "id"))
-        path = row.get("path") if has_path else None
+        path = row.get(conventions.SOURCE_PATH_FIELD) if has_path else None
         if isinstance(path, str):
             found = _check_local_path(loaded.directory, path, table, f'row {number}, field "path"',
                                       "source document", must_exist=True)
@@ -766,35 +870,24 @@ def _check_sources_table(loaded: LoadedPackage, package: Package) -> list[Issue]
     return issues
 
 
-def _source_reference(resource) -> tuple[str, str] | None:
-    for key in resource.schema.foreign_keys:
-        if key.get("fields") == ["source"]:
-            ref = key.get("reference", {})
-            fields = ref.get("fields") or []
-            if ref.get("resource") and len(fields) == 1:
-                return ref["resource"], fields[0]
-    return None
-
-
-def _source_documents(loaded: LoadedPackage, sources, key: str, cache: dict) -> tuple[dict[str, str], list[Issue]]:
-    """The normalised text of each source document the sources table lists, by id."""
-    texts: dict[str, str] = {}
+def _source_documents(loaded: LoadedPackage, sources) -> tuple[dict[str, conventions.SourceText], list[Issue], set[str]]:
+    """The text of each source document the sources table lists, by id; the issues; every id it lists."""
+    texts: dict[str, conventions.SourceText] = {}
     issues: list[Issue] = []
+    known: set[str] = set()
     table = display_path(loaded.directory / sources.path)
-    if not sources.schema.has_field("path"):
+    if not sources.schema.has_field(conventions.SOURCE_PATH_FIELD):
         return texts, [warning("source-without-file", table,
                                'the sources table has no "path" column, so quotes cannot be checked',
                                'add a "path" column giving each source document\'s file inside the package',
-                               field="path")]
+                               field="path")], known
     for number, row in _rows(sources):
-        source_id, path = row.get(key), row.get("path")
-        if source_id is None or not isinstance(path, str):
+        source_id, path = row.get(conventions.SOURCE_ID_FIELD), row.get(conventions.SOURCE_PATH_FIELD)
+        if source_id is None:
             continue
-        if (table, source_id) in cache:
-            if cache[(table, source_id)] is not None:
-                texts[source_id] = cache[(table, source_id)]
+        known.add(str(source_id))
+        if not isinstance(path, str) or str(source_id) in texts:
             continue
-        cache[(table, source_id)] = None
         found = _check_local_path(loaded.directory, path, table, f'row {number}, field "path"', "source document",
                                   must_exist=True)
         if found:
@@ -806,30 +899,12 @@ def _source_documents(loaded: LoadedPackage, sources, key: str, cache: dict) -> 
             issues.append(error("missing-file", table, f'field "path": the source document {path} cannot be read: '
                                 f"{exc.strerror or exc}", "check that the file is there and readable", number, "path"))
             continue
-        expected = row.get("sha256")
+        expected = row.get(conventions.SOURCE_CHECKSUM_FIELD)
         if isinstance(expected, str) and hashlib.sha256(data).hexdigest() != expected.lower():
             issues.append(error("source-checksum", table,
                                 f'field "sha256": the file {path} does not match its checksum',
                                 "the source document changed: restore the original file, or, if the new file is "
                                 "the right one, put its SHA-256 (sha256sum FILE) in this cell", number, "sha256"))
             continue
-        text = _normalise(data.decode("utf-8", errors="replace"))
-        cache[(table, source_id)] = text
-        texts[source_id] = text
-    return texts, issues
-
-
-def _normalise(text: str) -> str:
-    return " ".join(text.split())
-
-
-def _closest(text: str, quote: str) -> str:
-    """The passage of ``text`` around the longest run it shares with ``quote``, cut at whole words."""
-    match = difflib.SequenceMatcher(None, text, quote, autojunk=False).find_longest_match(0, len(text), 0, len(quote))
-    start = max(0, match.a - match.b)
-    while start > 0 and not text[start - 1].isspace():
-        start -= 1
-    end = min(len(text), start + len(quote) + 10)
-    while end < len(text) and not text[end].isspace():
-        end += 1
-    return text[start:end]
+        texts[str(source_id)] = conventions.SourceText(data.decode("utf-8", errors="replace"))
+    return texts, issues, known

@@ -437,7 +437,9 @@ _RESERVED_NAMES = {"datum", "event", "item", "this", "window", "document", "pare
 _CSS_URL = re.compile(r"url\s*\(", re.IGNORECASE)
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:")
 _CONTROL_OR_SPACE_AT_ENDS = re.compile(r"[\x00-\x1f\x7f]|^\s|\s$")
-MAX_SEQUENCE = 100_000  # values a "sequence" data generator may make
+MAX_SEQUENCE = 100_000  # values a "sequence" data generator (or an impute's keyvals) may make
+MAX_COUNT = 10_000  # bins, density steps and the like a spec may ask for
+_COUNTS = ("maxbins", "steps", "minsteps", "maxsteps", "tickCount", "count")
 
 
 def _plain_text_problems(view: dict, where: str, label: str) -> list[Problem]:
@@ -547,8 +549,24 @@ class _SafetyCheck:
                             'use "formatType": "number", "time" or "utc" (or leave it out), with a "format" '
                             'such as ",.1f" or "%-d %b %Y"')
             return
-        if key in ("href", "url"):
-            self.address(value, pointer, "link" if key == "href" else "image address")
+        if key == "url" or (key == "mark" and (value == "image" or isinstance(value, dict) and value.get("type") == "image")):
+            # vl-convert draws no image in the static chart (it resolves even a relative address
+            # against a host of its own), so build would refuse what validate let through.
+            self.refuse(pointer, "draws images (an image mark, or a url channel): the static drawing of a chart, "
+                        "which readers without JavaScript see, cannot show them",
+                        "draw the data with another mark (bar, point, line); put pictures in the commentary "
+                        "as images in site_src/")
+            return
+        if key == "href":
+            self.address(value, pointer, "link")
+            return
+        if key in _COUNTS and isinstance(value, (int, float)) and not isinstance(value, bool) and value > MAX_COUNT:
+            self.refuse(pointer, f'asks for {value:,} {key}, more than a chart can draw ({MAX_COUNT:,})',
+                        f'use a "{key}" of at most {MAX_COUNT:,}')
+            return
+        if key == "impute" and isinstance(value, dict) and isinstance(value.get("keyvals"), dict):
+            self.data({"sequence": value["keyvals"]}, pointer)
+            self.visit({k: v for k, v in value.items() if k != "keyvals"}, pointer)
             return
         if key == "cursor":
             if not (isinstance(value, str) and _CURSOR.fullmatch(value)):

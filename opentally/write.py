@@ -72,6 +72,11 @@ def _lay_out_docs(rendered: RenderedSite, docs: Path) -> None:
     root = docs.resolve()
     for relative in rendered.files:
         _confined(root, relative)
+    folders = {"/".join(relative.split("/")[:n]) for relative in rendered.files for n in range(1, relative.count("/") + 1)}
+    if clashes := sorted(folders & set(rendered.files)):
+        raise BuildError(f"the build would make {clashes[0]!r} both a file and a folder",
+                         hint="two names in the data make the same path (a package named like another's download); "
+                              "rename one of them")
     for relative, content in sorted(rendered.files.items()):
         target = docs / relative
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -111,9 +116,10 @@ class _CommentaryPlugin(BasePlugin):
         if page.file.src_uri not in self.rendered.commentary:
             return html
         html = clean_html(html)
+        # A chart or a table stands on a line of its own (the commentary stage checks it), so its
+        # placeholder is a paragraph of its own: only that is replaced, never the same text elsewhere.
         for token, fragment in self.rendered.fragments.items():
-            if token in html:
-                html = html.replace(f"<p>{token}</p>", fragment).replace(token, fragment)
+            html = html.replace(f"<p>{token}</p>", fragment)
         return html
 
 

@@ -39,6 +39,36 @@ def run_cli(*args: str):
     return CliRunner().invoke(build.cli, list(args), catch_exceptions=False)
 
 
+OBSERVATION_TABLES = ("custody", "prisoner-share", "targets", "high-harm-referrals", "outcomes", "resourcing")
+DERIVED_QUOTE = "37 removed from the UK - 74 on restrictive reporting conditions"
+
+
+def add_derived_figure(package: Path, derivation: str, value: str = "111") -> None:
+    """Give a copy of the Nexus package a ``derivation`` column and a figure its quote does not state:
+    ``outcomes/removed-or-on-conditions``, 37 + 74 = 111, quoting both."""
+    import csv
+    import json
+
+    schema_path = package / "schemas" / "observation.json"
+    schema = json.loads(schema_path.read_text(encoding="utf-8"))
+    schema["fields"].append({"name": "derivation", "title": "Derivation", "type": "string",
+                             "description": "How a figure the source does not state was worked out."})
+    schema_path.write_text(json.dumps(schema, indent=2), encoding="utf-8")
+    for table in OBSERVATION_TABLES:
+        path = package / "data" / f"{table}.csv"
+        with open(path, newline="", encoding="utf-8") as f:
+            rows = list(csv.DictReader(f))
+        header = [*rows[0], "derivation"]
+        if table == "outcomes":
+            rows.append(dict(rows[0], id="removed-or-on-conditions", label="Removed or on conditions",
+                             measure="High harm subjects removed from the UK or on restrictive reporting conditions",
+                             value=value, quote=DERIVED_QUOTE, derivation=derivation))
+        with open(path, "w", newline="", encoding="utf-8") as f:
+            writer = csv.DictWriter(f, fieldnames=header, lineterminator="\n", restval="")
+            writer.writeheader()
+            writer.writerows(rows)
+
+
 # --- the built site in a real browser --------------------------------------------------------------
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",

@@ -358,4 +358,80 @@ CRASH_CASES = [
     Case("bad-bytes-at-156-kb", _bad_bytes_late, "encoding-error", ("engagement.csv:",)),
 ]
 
-CASES = [*SCRIPT_CASES, *EXPRESSION_CASES, *NETWORK_CASES, *PATH_CASES, *CRASH_CASES]
+# --- found by a red-team review of the defences above ----------------------------------------------
+
+def _xhtml_resource(project: Path, world: World) -> None:
+    (project / NEXUS / "data" / "evil.xht").write_text(
+        '<html xmlns="http://www.w3.org/1999/xhtml"><body><script>alert(document.domain)</script></body></html>',
+        encoding="utf-8")
+    edit(lambda d: d["resources"].append({"name": "evil", "path": "data/evil.xht", "format": "xht"}))(project, world)
+
+
+def _gzip_bomb(project: Path, world: World) -> None:
+    """17 kB that unpack to 18 MB and 4.5 million rows."""
+    import gzip
+
+    (project / NEXUS / "data" / "bomb.csv.gz").write_bytes(gzip.compress(b"a,n\n" + b"a,1\n" * 4_500_000, 9))
+    edit(lambda d: d["resources"].append({"name": "bomb", "path": "data/bomb.csv.gz", "format": "csv", "compression": "gz",
+                                          "schema": {"fields": [{"name": "a", "type": "string"},
+                                                                {"name": "n", "type": "integer"}]}}))(project, world)
+
+
+def _folder_link(folder: str) -> Callable[[Path, World], None]:
+    """A top-level folder of the project replaced by a link to a copy outside the repository, with a secret in it."""
+    def apply(project: Path, world: World) -> None:
+        import shutil
+
+        outside = world.outside.parent / f"outside-{folder}"
+        shutil.move(str(project / folder), outside)
+        (outside / "secret.txt").write_text(OUTSIDE_MARKER, encoding="utf-8")
+        if folder == "datapackages":
+            (outside / "operation-nexus" / "secret.txt").write_text(OUTSIDE_MARKER, encoding="utf-8")
+        os.symlink(outside, project / folder)
+    return apply
+
+
+def _fragment_token_in_attribute(project: Path, world: World) -> None:
+    """The placeholder the build swaps for a chart, typed by a contributor inside an attribute."""
+    import hashlib
+    import re
+
+    page = project / "site_src" / "commentary" / "operation-nexus.md"
+    ref = re.search(r'\{\{ chart\("([^"]+)"\) \}\}', page.read_text(encoding="utf-8"))
+    calls = re.findall(r'\{\{ (?:figure|chart|table)\("([^"]+)"\) \}\}', page.read_text(encoding="utf-8"))
+    index = calls.index(ref.group(1))
+    token = "OTFRAGMENT" + hashlib.sha256(f"commentary/operation-nexus.md\0{index}\0{ref.group(1)}".encode()).hexdigest()[:24]
+    page.write_text(page.read_text(encoding="utf-8") + f'\n\n<span title="a {token} b">x</span> {token}\n', encoding="utf-8")
+
+
+REVIEW_CASES = [
+    Case("package-file-xhtml", _xhtml_resource, "unsafe-path", (".xht",)),
+    Case("gzip-bomb", _gzip_bomb, "compressed-data"),
+    Case("impute-keyvals-20-million", spec_change(lambda s: s.update(mark="line", encoding={
+        "x": {"field": "value", "type": "quantitative"},
+        "y": {"field": "value", "type": "quantitative", "impute": {"keyvals": {"start": 0, "stop": 20_000_000}}},
+        "color": {"field": "label", "type": "nominal"}})), "view-error", ("20,000,000",)),
+    Case("bin-maxbins-huge", spec_change(lambda s: s["encoding"]["x"].update(bin={"maxbins": 10_000_000})), "view-error"),
+    Case("image-mark-relative-url", spec_change(lambda s: s.update(mark="image", encoding={
+        "x": {"field": "value", "type": "quantitative"}, "url": {"value": "a.png"}})), "view-error", ("image",)),
+    Case("site-src-is-a-link", _folder_link("site_src"), "unsafe-link", validate=False),
+    Case("templates-is-a-link", _folder_link("templates"), "unsafe-link", validate=False),
+    Case("datapackages-is-a-link", _folder_link("datapackages"), "unsafe-path"),
+    Case("commentary-40000-code-spans", text_file("site_src/commentary/slow.md", "# Slow\n\n" + "`a` " * 40_000 + "\n"),
+         None, validate=False, builds=True),
+    Case("commentary-unclosed-fences", text_file("site_src/commentary/fences.md", "# Fences\n\n" + "~~~a\n" * 20_000),
+         None, validate=False, builds=True),
+    Case("front-matter-2000-keys", text_file("site_src/commentary/keys.md", "---\n" + "".join(
+        f"k{n}: v\n" for n in range(2_000)) + "---\n# Keys\n"), "page-meta", validate=False),
+    Case("encoding-rot13", edit(lambda d: d["resources"][4].update(encoding="rot13")), "encoding-error"),
+    Case("schema-fields-object-with-todo", edit(lambda d: d["resources"].append(
+        {"name": "odd", "path": "data/outcomes.csv", "schema": {"fields": {"0": {"name": "x", "description": "TODO"}}}})),
+        None),
+    Case("package-named-like-its-zip", edit(lambda d: d.update(name="operation-nexus.zip")), "unsafe-name"),
+    Case("name-with-trailing-newline", edit(lambda d: d.update(name="evil\n")), "unsafe-name"),
+    Case("view-names-with-one-slug", edit(lambda d: view("referral-rate-aspiration")(d).update(name="high.harm.outcomes")),
+         "duplicate-name"),
+    Case("fragment-token-in-attribute", _fragment_token_in_attribute, None, validate=False, script=True, builds=True),
+]
+
+CASES = [*SCRIPT_CASES, *EXPRESSION_CASES, *NETWORK_CASES, *PATH_CASES, *CRASH_CASES, *REVIEW_CASES]

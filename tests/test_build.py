@@ -15,7 +15,7 @@ from urllib.parse import unquote, urlparse
 import pytest
 from bs4 import BeautifulSoup
 
-from conftest import NEXUS, ROOT, run_cli
+from conftest import NEXUS, ROOT, add_derived_figure, run_cli
 from opentally.commentary import read_commentary
 from opentally.pipeline import Project, build_site
 
@@ -273,6 +273,95 @@ def test_a_broken_package_exits_1_and_leaves_the_previous_site_untouched(tmp_pat
     assert "not built: the site in site was left as it was" in second.output
     assert tree_digest(project / "site") == before
     assert not [p for p in project.iterdir() if p.name.startswith(".site-")]  # no temporary folder left
+
+
+def test_a_value_its_quote_does_not_state_fails_the_build(tmp_path, monkeypatch):
+    project = copy_project(tmp_path / "project")
+    monkeypatch.chdir(project)
+    outcomes = project / "datapackages" / "operation-nexus" / "data" / "outcomes.csv"
+    outcomes.write_text(outcomes.read_text(encoding="utf-8").replace(",37,", ",39,"), encoding="utf-8")
+    result = run_cli("build")
+    assert result.exit_code == 1
+    assert ('datapackages/operation-nexus/data/outcomes.csv:2: error: field "value": 39 is not stated in its quote '
+            '"37 removed from the UK" (forms tried: 39, thirty-nine) [value-not-in-quote]') in result.output.splitlines()
+    assert not (project / "site").exists()
+
+
+def figure_rows() -> int:
+    """The figures of the shipped package, counted from its CSV files: rows of tables with an id and a value."""
+    count = 0
+    for path in (NEXUS / "data").glob("*.csv"):
+        with open(path, newline="", encoding="utf-8") as f:
+            rows = list(csv.DictReader(f))
+        if rows and {"id", "value"} <= set(rows[0]):
+            count += sum(1 for row in rows if row["id"])
+    return count
+
+
+def test_the_dataset_page_and_the_catalog_count_the_figures_linked_to_their_source(site):
+    count = figure_rows()
+    assert count >= 18
+    page = soup(site / "data" / "operation-nexus.html")
+    assert page.select_one("p.ot-provenance").get_text() == (
+        f"{count} of {count} figures in this dataset link to the words of their source.")
+    catalog = soup(site / "data" / "index.html")
+    assert catalog.select_one("p.ot-provenance").get_text().startswith(
+        f"{count} of the {count} figures in 1 dataset link to the words of their source.")
+    assert catalog.select_one("table.ot-catalog tbody tr").find_all("td")[-1].get_text() == f"{count} of {count}"
+
+
+def test_no_hand_written_page_claims_that_every_figure_links_to_its_source():
+    claim = re.compile(r"\b(every|each|all)\s+(the\s+)?figures?\b[^.]*?\blinks?\b", re.I)
+    for page in sorted((ROOT / "site_src").rglob("*.md")):
+        text = " ".join(page.read_text(encoding="utf-8").split())
+        assert not claim.search(text), f"{page.relative_to(ROOT)}: {claim.search(text).group(0)!r}"
+
+
+def test_a_derived_figure_shows_its_derivation_beside_it(tmp_path, monkeypatch):
+    project = copy_project(tmp_path / "project")
+    derivation = "37 removed from the UK plus 74 on restrictive reporting conditions"
+    add_derived_figure(project / "datapackages" / "operation-nexus", derivation)
+    monkeypatch.chdir(project)
+    result = run_cli("build")
+    assert result.exit_code == 0, result.output
+    page = soup(project / "site" / "data" / "operation-nexus.html")
+    row = page.find("tr", id="outcomes-removed-or-on-conditions")
+    headers = [th.get_text() for th in row.find_parent("table").select("thead th")]
+    cells = [c.get_text() for c in row.find_all(["th", "td"])]
+    assert cells[headers.index("Value")] == "111"
+    assert cells[headers.index("Derivation")] == derivation
+    count = figure_rows() + 1
+    assert page.select_one("p.ot-provenance").get_text() == (
+        f"{count} of {count} figures in this dataset link to the words of their source.")
+    source = soup(project / "site" / "data" / "operation-nexus" / "sources" / "mps-letter-2013-07-24.html")
+    derived = next(tr for tr in source.select("table tbody tr")
+                   if tr.th and tr.th.get_text() == "Removed or on conditions")
+    assert f"derived: {derivation}" in derived.get_text()
+
+
+def test_a_package_whose_figures_have_no_quotes_says_so_on_its_page_and_in_the_catalog(tmp_path, monkeypatch):
+    project = copy_project(tmp_path / "project")
+    counts = project / "datapackages" / "counts"
+    (counts / "data").mkdir(parents=True)
+    (counts / "data" / "t.csv").write_text("id,value\na,1\nb,2\n", encoding="utf-8")
+    (counts / "datapackage.json").write_text(json.dumps({
+        "name": "counts", "title": "Counts", "description": "Two counts.", "licenses": [{"name": "CC0-1.0"}],
+        "sources": [{"title": "A table"}],
+        "resources": [{"name": "t", "path": "data/t.csv", "schema": {
+            "fields": [{"name": "id"}, {"name": "value", "type": "integer"}], "primaryKey": ["id"]}}]}), encoding="utf-8")
+    monkeypatch.chdir(project)
+    result = run_cli("build")
+    assert result.exit_code == 0, result.output  # a warning (no-provenance) does not stop the build
+    page = soup(project / "site" / "data" / "counts.html")
+    assert page.select_one("p.ot-provenance").get_text() == (
+        "0 of 2 figures in this dataset link to the words of their source. "
+        "Its figures have no quotes, so they cannot be checked against a source.")
+    catalog = soup(project / "site" / "data" / "index.html")
+    rows = {tr.th.get_text(): tr.find_all("td")[-1].get_text() for tr in catalog.select("table.ot-catalog tbody tr")}
+    assert rows["Counts"] == "0 of 2 (no quotes)"
+    count = figure_rows()
+    assert catalog.select_one("p.ot-provenance").get_text().startswith(
+        f"{count} of the {count + 2} figures in 2 datasets link to the words of their source.")
 
 
 def test_a_missing_figure_in_commentary_fails_with_file_and_line(tmp_path, monkeypatch):

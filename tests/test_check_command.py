@@ -82,14 +82,50 @@ def test_no_change_can_be_merged(repo):
 
 
 def test_a_changed_cell_shows_old_and_new_value_and_the_commentary_quoting_it(repo):
+    # 39 is not what the quote says ("37 removed from the UK"): the value check blocks the merge.
     set_value(repo, "outcomes", "removed-from-uk", "value", "39")
     set_version(repo, "1.0.1")
     result = check()
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 1, result.output
+    assert lines(result)[1] == "## ❌ This change cannot be merged yet"
+    assert any(l.startswith('| `datapackages/operation-nexus/data/outcomes.csv:2` | field "value": 39 is not stated in '
+                            'its quote "37 removed from the UK" (forms tried: 39, thirty-nine) | the quote states 37: ')
+               for l in lines(result)), result.output
     assert "| 2 | `removed-from-uk` | `value` | 37 | 39 |" in lines(result)
     assert "- rows: 0 added, 0 removed, 1 changed" in lines(result)
-    assert "- `site_src/index.md:24` quotes `operation-nexus/outcomes/removed-from-uk`: **37 → 39**" in lines(result)
+    line = next(n for n, text in enumerate((repo / "site_src" / "index.md").read_text(encoding="utf-8").splitlines(), 1)
+                if "operation-nexus/outcomes/removed-from-uk" in text)
+    assert f"- `site_src/index.md:{line}` quotes `operation-nexus/outcomes/removed-from-uk`: **37 → 39**" in lines(result)
     assert "### Package `operation-nexus`: changed, version 1.0.0 → 1.0.1" in lines(result)
+
+
+def test_a_value_corrected_with_its_quote_can_be_merged_and_the_quote_change_is_shown(repo):
+    def change(rows, header):
+        row = next(r for r in rows if r["id"] == "removed-from-uk")
+        row["value"], row["quote"] = "74", "74 on restrictive reporting conditions"
+        return rows, header
+    edit_rows(repo, "outcomes", change)
+    set_version(repo, "1.0.1")
+    result = check()
+    assert result.exit_code == 0, result.output
+    assert "- rows: 0 added, 0 removed, 1 changed; 1 quote changed" in lines(result)
+    assert "### Quotes changed" in lines(result)
+    assert ('- `datapackages/operation-nexus/data/outcomes.csv:2` `operation-nexus/outcomes/removed-from-uk`, `quote`: '
+            '"37 removed from the UK" → **"74 on restrictive reporting conditions"**') in lines(result)
+    report = json.loads(check("--json").output)
+    assert report["quotes"] == [{"path": OUTCOMES, "row": 2, "ref": "operation-nexus/outcomes/removed-from-uk",
+                                 "field": "quote", "old": "37 removed from the UK",
+                                 "new": "74 on restrictive reporting conditions"}]
+
+
+def test_a_quote_changed_to_words_that_do_not_state_the_value_cannot_be_merged(repo):
+    set_value(repo, "outcomes", "removed-from-uk", "quote", "74 on restrictive reporting conditions")
+    set_version(repo, "1.0.1")
+    result = check("--json")
+    assert result.exit_code == 1
+    report = json.loads(result.output)
+    assert [(i["code"], i["row"], i["field"]) for i in report["issues"]] == [("value-not-in-quote", 2, "value")]
+    assert report["quotes"][0]["old"] == "37 removed from the UK"
 
 
 def test_changed_data_without_a_new_version_cannot_be_merged(repo):
@@ -104,7 +140,7 @@ def test_changed_data_without_a_new_version_cannot_be_merged(repo):
 
 def test_an_added_row(repo):
     def add(rows, header):
-        new = dict(rows[0], id="removed-again", label="Removed again", value="38")
+        new = dict(rows[0], id="removed-again", label="Removed again", value="37")  # as its quote says
         return rows + [new], header
     edit_rows(repo, "outcomes", add)
     set_version(repo, "1.1.0")
@@ -211,7 +247,7 @@ def test_json_report_and_the_github_summary(repo, monkeypatch, tmp_path):
     assert report["mergeable"] is False
     assert report["packages"][0]["resources"][0]["changed"] == [
         {"key": "removed-from-uk", "row": 2, "cells": [{"field": "value", "old": "37", "new": "39"}]}]
-    assert [i["code"] for i in report["issues"]] == ["version-not-bumped"]
+    assert [i["code"] for i in report["issues"]] == ["value-not-in-quote", "version-not-bumped"]
     assert summary.read_text(encoding="utf-8").startswith("<!-- opentally-check -->\n## ❌")
 
 

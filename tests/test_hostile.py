@@ -19,6 +19,8 @@ import subprocess
 import sys
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -91,48 +93,79 @@ def run_build(project: Path, out: Path) -> tuple[int, str, float, int]:
     return result.returncode, printed.rsplit("peak-kb=", 1)[0], seconds, peak
 
 
-@pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
-def test_hostile_input_is_refused_or_made_safe(case: Case, tmp_path, monkeypatch, built_site, other_host, browser):
-    base_url, requests = other_host
-    outside = tmp_path / "outside" / "secret.txt"
-    outside.parent.mkdir()
-    outside.write_text(f"{OUTSIDE_MARKER}\n", encoding="utf-8")
-    world = World(outside, base_url)
-    project = make_project(tmp_path)
-    out = tmp_path / "published" / "site"
-    shutil.copytree(built_site, out)  # the last good site
-    case.change(project, world)
-    good = tree(out)
-    around = tree(tmp_path, skip=out.parent)
-    asked = len(requests)
+@dataclass
+class Run:
+    """One case, prepared and built: what the build did, and the state around it before it ran."""
 
-    code, printed, seconds, peak = run_build(project, out)
+    project: Path
+    out: Path
+    good: dict[str, str]
+    around: dict[str, str]
+    code: int = 0
+    printed: str = ""
+    seconds: float = 0.0
+    peak: int = 0
+
+
+@pytest.fixture(scope="module")
+def hostile_runs(request, tmp_path_factory, built_site, other_host) -> dict[str, Run]:
+    """Every case this session runs, prepared in a folder of its own, then built, two at a time (the
+    machine has two cores)."""
+    base_url, _ = other_host
+    selected = {item.callspec.params["case"].name for item in request.session.items
+                if getattr(item, "originalname", "") == "test_hostile_input_is_refused_or_made_safe"}
+    runs = {}
+    for case in (c for c in CASES if c.name in selected):
+        root = tmp_path_factory.mktemp(case.name)
+        outside = root / "outside" / "secret.txt"
+        outside.parent.mkdir()
+        outside.write_text(f"{OUTSIDE_MARKER}\n", encoding="utf-8")
+        project = make_project(root)
+        out = root / "published" / "site"
+        shutil.copytree(built_site, out)  # the last good site
+        case.change(project, World(outside, base_url))
+        runs[case.name] = Run(project, out, tree(out), tree(root, skip=out.parent))
+
+    def build(name: str) -> None:
+        run = runs[name]
+        run.code, run.printed, run.seconds, run.peak = run_build(run.project, run.out)
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        list(pool.map(build, runs))
+    return runs
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
+def test_hostile_input_is_refused_or_made_safe(case: Case, hostile_runs, monkeypatch, other_host, browser):
+    base_url, requests = other_host
+    run = hostile_runs[case.name]
+    root, out, printed = run.out.parents[1], run.out, run.printed
 
     assert "Traceback" not in printed, printed
-    assert seconds < MAX_SECONDS and peak < MAX_BYTES, (seconds, peak)
-    assert len(requests) == asked, f"the build asked another host for {requests[asked:]}"
-    assert tree(tmp_path, skip=out.parent) == around, "the build wrote outside its output folder"
+    assert run.seconds < MAX_SECONDS and run.peak < MAX_BYTES, (run.seconds, run.peak)
+    assert requests == [], f"a build asked another host for {requests}"
+    assert tree(root, skip=out.parent) == run.around, "the build wrote outside its output folder"
     assert not [p for p in out.parent.iterdir() if p != out], "the build left temporary folders beside the site"
     for word in case.words:
         assert word in printed, (word, printed)
     if case.refused:
-        assert code == 1, printed
-        assert tree(out) == good, "a failed build changed the last good site"
+        assert run.code == 1, printed
+        assert tree(out) == run.good, "a failed build changed the last good site"
         if case.code:
             assert f"[{case.code}]" in printed, printed
     else:
-        assert code == 0, printed
+        assert run.code == 0, printed
         leaked = [p for p in out.rglob("*") if p.is_file() and OUTSIDE_MARKER.encode() in p.read_bytes()]
         assert leaked == []
     if case.validate and case.code:
-        monkeypatch.chdir(project)
+        monkeypatch.chdir(run.project)
         result = run_cli("validate", "--json")
         assert result.exit_code == 1, result.output
         codes = {i["code"] for p in json.loads(result.output)["packages"] for i in p["issues"]}
         assert case.code in codes, result.output
     if case.script:
         assert script_problems(browser, out, base_url) == []
-    assert len(requests) == asked, f"a page asked another host for {requests[asked:]}"
+    assert requests == [], f"a page asked another host for {requests}"
 
 
 def script_problems(browser, site: Path, other_host: str) -> list[str]:

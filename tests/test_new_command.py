@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -15,6 +17,12 @@ ANNUAL = CORPUS / "bond-yields-uk-10y" / "data" / "annual.csv"
 CSV = ROOT / "tests" / "fixtures" / "csv"
 MIXED = CSV / "referrals-by-month.csv"
 LETTER_NOTES = CSV / "letter-notes.csv"
+# Spreadsheet exports: a byte-order mark, CRLF line ends, and counts written "4,788" in quotes...
+EXPORT = CSV / "stop-search-export.csv"
+# ...numbers written "1.234,5" and "12,5" in a file delimited by ";", as a German spreadsheet saves it...
+DECIMAL_COMMA = CSV / "decimal-comma.csv"
+# ...and columns that only look like numbers: a "[x]" among the counts, "1,20" among "4,788" and "12.5".
+MIXED_COUNTS = CSV / "mixed-counts.csv"
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
 EPOCH = "1785024000"  # 2026-07-26
 DESCRIPTOR = "datapackages/bond-yields/datapackage.json"
@@ -68,6 +76,8 @@ def test_new_prints_what_it_wrote_what_is_left_to_do_and_what_to_run(workdir):
         "created datapackages/bond-yields: 42 rows; columns Year (date), Rate (number)\n"
         "  datapackages/bond-yields/datapackage.json\n"
         f"  datapackages/bond-yields/data/annual.csv (a copy of {ANNUAL.as_posix()}, byte for byte)\n"
+        "primary key Year: the first column, a date, has a value in every row, and no two rows share one\n"
+        'charts: the table looks wide: one row for each Year; "howToAddAChart" in datapackage.json has a view to start from\n'
         "still to fill in, in datapackages/bond-yields/datapackage.json (`validate` warns about each until done):\n"
         "  /description: the description is still to be written\n"
         "  /licenses/0: the licence is still to be chosen\n"
@@ -93,7 +103,7 @@ def test_the_descriptor_marks_everything_still_to_write(workdir):
     assert text.endswith("}\n") and text.startswith('{\n  "name": "bond-yields",\n')
     descriptor = json.loads(text)
     assert list(descriptor) == ["name", "title", "description", "licenses", "version", "created", "modified",
-                                "contributors", "sources", "resources"]
+                                "contributors", "sources", "resources", "howToAddAChart"]
     assert descriptor["title"] == "TODO: a short title for the public"
     assert descriptor["description"].startswith("TODO: ")
     assert descriptor["licenses"] == [{"name": "TODO-choose-a-licence", "title": "TODO: choose a licence, e.g. "
@@ -110,7 +120,7 @@ def test_the_descriptor_marks_everything_still_to_write(workdir):
             {"name": "Rate", "title": "Rate", "type": "number",
              "description": "TODO: what the column Rate holds, and what an empty cell means",
              "unit": 'TODO: what the numbers count or measure, e.g. "people", "percent" or "GBP"'},
-        ], "missingValues": [""]},
+        ], "missingValues": [""], "primaryKey": ["Year"]},
     }]
 
 
@@ -210,6 +220,253 @@ def test_a_todo_anywhere_else_in_a_descriptor_is_unfinished_too(workdir):
     assert result.output.splitlines()[1:3] == [
         f"{DESCRIPTOR}: warning: /resources/0/description: a placeholder is still to be filled in [unfinished]",
         "    how to fix: replace the TODO text with the real value, or remove the property"]
+
+
+# --- spreadsheet exports: a byte-order mark, CRLF, numbers with separators -------------------------------
+
+def scaffold(source: Path, name: str = "x"):
+    """`new` as build.py calls it, for what the summary is made from (Scaffold.notes)."""
+    from opentally.scaffold import scaffold_package
+
+    return scaffold_package(Path("datapackages"), name, source)
+
+
+def rows_read(package: Path) -> list[dict]:
+    """The rows of the package's one resource as frictionless reads them from the new descriptor."""
+    from frictionless import Package
+
+    return [dict(row) for row in Package(str(package / "datapackage.json")).resources[0].read_rows()]
+
+
+def write_csv(folder: Path, content: str) -> Path:
+    path = folder / "t.csv"
+    path.write_bytes(content.encode("utf-8"))
+    return path
+
+
+def test_a_spreadsheet_export_keeps_its_bytes_and_its_counts_are_numbers(workdir):
+    result = new("stop-search", "--from", str(EXPORT))
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("created datapackages/stop-search: 6 rows; columns month (yearmonth), "
+                                    "force (string), searches (number), arrests (number)\n")
+    package = workdir / "datapackages" / "stop-search"
+    data = (package / "data" / "stop-search-export.csv").read_bytes()
+    assert data == EXPORT.read_bytes() and data.startswith(b"\xef\xbb\xbfmonth,") and b'"4,788",412\r\n' in data
+    resource = descriptor_of(package)["resources"][0]
+    # The standard's name for the encoding: frictionless skips the byte-order mark itself.
+    assert resource["encoding"] == "utf-8" and "dialect" not in resource
+    fields = {f["name"]: f for f in resource["schema"]["fields"]}
+    assert fields["month"]["name"] == "month"  # no byte-order mark in the first column's name
+    for name in ("searches", "arrests"):
+        # "number", not "integer": frictionless 5.21 reads groupChar in number fields only.
+        assert {k: fields[name].get(k) for k in ("type", "groupChar", "decimalChar")} == {
+            "type": "number", "groupChar": ",", "decimalChar": None}
+        assert fields[name]["unit"].startswith("TODO: ")
+    assert resource["schema"]["primaryKey"] == ["month", "force"]
+
+
+def test_validate_reads_the_counts_of_a_spreadsheet_export(workdir):
+    assert new("stop-search", "--from", str(EXPORT)).exit_code == 0
+    result = run_cli("validate")
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[-1] == "valid: 1 package, 1 resource, 6 rows checked: 0 errors, 10 warnings"
+    assert result.output.count("[unfinished]") == 10  # the chart note is not a placeholder
+    rows = rows_read(workdir / "datapackages" / "stop-search")
+    assert [(r["force"], r["searches"], r["arrests"]) for r in rows] == [
+        ("North", 4788, 412), ("South", 1203, 98), ("North", 5012, 455), ("South", 987, 77),
+        ("North", 12045, 1006), ("South", 1119, 101)]
+
+
+def test_a_bar_view_on_the_counts_draws_them(workdir):
+    """The issue: a bar view on a count column read as text validated, built and drew nothing."""
+    from bs4 import BeautifulSoup
+
+    from opentally.pipeline import Project, build_site
+
+    for name in ("site_src", "templates"):
+        shutil.copytree(ROOT / name, workdir / name)
+    shutil.copy(ROOT / "mkdocs.yml", workdir / "mkdocs.yml")
+    shutil.copytree(ROOT / "datapackages" / "operation-nexus", workdir / "datapackages" / "operation-nexus")
+    assert new("stop-search", "--from", str(EXPORT)).exit_code == 0
+    path = workdir / "datapackages" / "stop-search" / "datapackage.json"
+    descriptor = json.loads(path.read_text(encoding="utf-8"))
+    example = descriptor["howToAddAChart"]["example"]  # the view the note offers (the note left in place)
+    bar = {"name": "searches", "title": "Searches by month", "specType": "vega-lite",
+           "resources": ["stop-search-export"],
+           "spec": {"mark": "bar", "encoding": {"x": {"field": "month", "type": "ordinal"},
+                                                "y": {"field": "searches", "type": "quantitative"},
+                                                "color": {"field": "force", "type": "nominal"}}}}
+    descriptor["views"] = [bar, example]
+    path.write_text(json.dumps(descriptor, indent=2), encoding="utf-8")
+
+    result = build_site(Project(workdir), workdir / "site")
+    assert result.ok, result.report
+    page = BeautifulSoup((workdir / "site" / "data" / "stop-search.html").read_text(encoding="utf-8"), "html.parser")
+    searches = [4788, 1203, 5012, 987, 12045, 1119]
+    for view in (bar, example):
+        figure = page.find("figure", id=f"stop-search-{view['name']}")
+        spec = json.loads(figure.find("script", class_="ot-chart__spec").string)
+        values = spec["data"]["values"] if "values" in spec["data"] else spec["datasets"][spec["data"]["name"]]
+        assert [row["searches"] for row in values] == searches, view["name"]
+        shown = [[td.get_text() for td in tr.find_all("td")] for tr in figure.select("details table tbody tr")]
+        assert [row[-1] for row in shown] == ["4,788", "1,203", "5,012", "987", "12,045", "1,119"]
+        assert "4,788" in figure.select_one(".ot-chart__static svg desc").get_text()  # the text alternative reads it
+
+
+def test_numbers_with_a_decimal_comma(workdir):
+    result = new("betraege", "--from", str(DECIMAL_COMMA))
+    assert result.exit_code == 0, result.output
+    resource = descriptor_of(workdir / "datapackages" / "betraege")["resources"][0]
+    assert (resource["encoding"], resource["dialect"]) == ("utf-8", {"delimiter": ";"})
+    fields = [{k: f[k] for k in ("name", "type", "format", "groupChar", "decimalChar") if k in f}
+              for f in resource["schema"]["fields"]]
+    assert fields == [{"name": "datum", "type": "date"}, {"name": "region", "type": "string"},
+                      {"name": "betrag", "type": "number", "groupChar": ".", "decimalChar": ","},
+                      {"name": "anteil", "type": "number", "decimalChar": ","}]
+    assert run_cli("validate").exit_code == 0
+    rows = rows_read(workdir / "datapackages" / "betraege")
+    assert [(r["region"], r["betrag"], r["anteil"]) for r in rows] == [
+        ("Nord", Decimal("1234.5"), Decimal("12.5")), ("Süd", Decimal("987.25"), 7),
+        ("Nord", Decimal("2001.75"), Decimal("10.25")), ("Süd", 12, Decimal("3.5"))]
+
+
+@pytest.mark.parametrize("content, chars, values", [
+    ('x,n\na,"1,234.5"\nb,-12\nc,"1,234,567"\n', {"groupChar": ","}, ["1234.5", "-12", "1234567"]),
+    ('x,n\na,"1 234,5"\nb,"12,25"\n', {"groupChar": " ", "decimalChar": ","}, ["1234.5", "12.25"]),
+    ('x,n\na,"1\u00a0234"\nb,12\n', {"groupChar": "\u00a0"}, ["1234", "12"]),
+    ('x,n\na,"1\u202f234,5"\nb,12\n', {"groupChar": "\u202f", "decimalChar": ","}, ["1234.5", "12"]),
+    ('x,n\na,"12,5"\nb,"4,788"\n', {"decimalChar": ","}, ["12.5", "4.788"]),  # "12,5" says what the comma is
+    ('x;n\na;4,788\nb;1,203\n', {"decimalChar": ","}, ["4.788", "1.203"]),  # ";": the comma is the decimal mark
+    ('x,n\na,"4,788"\nb,"1,203"\n', {"groupChar": ","}, ["4788", "1203"]),  # ",": it separates thousands
+], ids=["comma-groups", "space-groups", "no-break-space", "narrow-no-break-space", "decimal-comma",
+        "semicolon-file", "comma-file"])
+def test_number_styles(workdir, content, chars, values):
+    assert new("x", "--from", str(write_csv(workdir, content))).exit_code == 0
+    field = descriptor_of(workdir / "datapackages" / "x")["resources"][0]["schema"]["fields"][1]
+    assert field["type"] == "number"
+    assert {k: field[k] for k in ("groupChar", "decimalChar") if k in field} == chars
+    assert [r["n"] for r in rows_read(workdir / "datapackages" / "x")] == [Decimal(v) for v in values]
+
+
+def test_a_column_that_only_looks_like_numbers_stays_text(workdir):
+    result = new("counts", "--from", str(MIXED_COUNTS))
+    assert result.exit_code == 0, result.output
+    fields = descriptor_of(workdir / "datapackages" / "counts")["resources"][0]["schema"]["fields"]
+    assert [(f["name"], f["type"], "groupChar" in f or "decimalChar" in f) for f in fields] == [
+        ("area", "string", False), ("count", "string", False), ("rate", "string", False)]
+    assert run_cli("validate").exit_code == 0
+
+
+@pytest.mark.parametrize("values", [
+    ['"4,788"', '"1.234"'],  # 4788 and 1.234, or 4.788 and 1234: two conventions, no guess
+    ['"1,23,456"', "12"],  # not groups of three
+    ['"4,788"', "n/a"],  # a marker among the numbers
+    ['"(1,234)"', "12"],  # an accountant's negative
+    ['"1 234"', '"12 34"'],
+], ids=["two-conventions", "not-thousands", "marker", "brackets", "spaces-not-thousands"])
+def test_no_guess_on_a_column_that_does_not_fit_one_number_style(workdir, values):
+    content = "x,n\n" + "".join(f"{letter},{value}\n" for letter, value in zip("abc", values))
+    assert new("x", "--from", str(write_csv(workdir, content))).exit_code == 0
+    field = descriptor_of(workdir / "datapackages" / "x")["resources"][0]["schema"]["fields"][1]
+    assert (field["type"], "groupChar" in field, "decimalChar" in field) == ("string", False, False)
+
+
+# --- the primary key, and how to add a chart ------------------------------------------------------------
+
+@pytest.mark.parametrize("content, key, why", [
+    (None, ["Year"], "primary key Year: the first column, a date, has a value in every row, and no two rows "
+                     "share one"),
+    ("region,id,count\nN,a1,3\nS,a2,4\nN,a3,5\n", ["id"],
+     "primary key id: its name says it is an id, has a value in every row, and no two rows share one"),
+    ("area,count\nLeeds,3\nYork,3\n", ["area"],
+     "primary key area: the first column, the rows' labels, has a value in every row, and no two rows share one"),
+    ("force,month,searches\nNorth,2024-01,3\nSouth,2024-01,4\nNorth,2024-02,5\n", ["force", "month"],
+     "primary key force and month: no single column names each row, but these two together do; neither is "
+     "ever empty"),
+], ids=["first-column-date", "id-column", "first-column-labels", "pair"])
+def test_a_primary_key_is_proposed_and_the_summary_says_why(workdir, content, key, why):
+    made = scaffold(ANNUAL if content is None else write_csv(workdir, content))
+    assert descriptor_of(made.directory)["resources"][0]["schema"]["primaryKey"] == key
+    assert why in made.notes
+    assert run_cli("validate").exit_code == 0
+
+
+NO_KEY = ("no primary key: no column, nor pair of columns, has a value in every row that no other row shares; "
+          'if some columns identify a row, add "primaryKey" to the schema')
+
+
+@pytest.mark.parametrize("content", [
+    "region,sex,count\nN,f,1\nN,f,2\nS,m,3\n",  # count differs in every row, but it is a measure, not a key
+    "id,count\n1,3\n,4\n3,5\n",  # an id column with an empty cell
+    "code,count\n01,3\n1,4\n2,5\n",  # "01" and "1" are both the whole number 1
+    "year,rate\n2012,1.5\n2013,1.5\n2012,2.5\n",  # a year repeated, and a measure
+], ids=["nothing-unique", "an-empty-id", "same-number", "repeated-year"])
+def test_no_primary_key_when_no_column_identifies_a_row(workdir, content):
+    made = scaffold(write_csv(workdir, content))
+    assert "primaryKey" not in descriptor_of(made.directory)["resources"][0]["schema"]
+    assert NO_KEY in made.notes
+
+
+def test_the_key_is_checked_on_every_row_not_only_those_types_are_inferred_from(workdir, monkeypatch):
+    import opentally.scaffold
+
+    monkeypatch.setattr(opentally.scaffold, "SAMPLE_ROWS", 3)
+    made = scaffold(write_csv(workdir, "code,count\na,1\nb,2\nc,3\nd,4\na,5\n"))
+    assert "primaryKey" not in descriptor_of(made.directory)["resources"][0]["schema"]
+    assert NO_KEY in made.notes
+
+
+def test_the_summary_says_how_numbers_were_read_what_the_key_is_and_how_to_chart(workdir):
+    made = scaffold(EXPORT)
+    assert made.notes == (
+        'column searches: numbers written with "," between thousands ("4,788"): type number, "groupChar": ","',
+        'column arrests: numbers written with "," between thousands ("1,006"): type number, "groupChar": ","',
+        "primary key month and force: no single column names each row, but these two together do; "
+        "neither is ever empty",
+        'charts: the table looks long: month repeats, once for each force; "howToAddAChart" in datapackage.json '
+        "has a view to start from")
+
+
+def test_the_chart_note_offers_a_vega_lite_view_for_long_data(workdir):
+    made = scaffold(EXPORT)
+    help_ = descriptor_of(made.directory)["howToAddAChart"]
+    assert help_["note"][0] == "build.py new wrote this note, and nothing reads it: delete it once read."
+    assert any('"vega-lite" view' in line and '"color"' in line for line in help_["note"])
+    assert any('"simple" view' in line and "one row for each group" in line for line in help_["note"])
+    assert help_["example"] == {
+        "name": "searches-by-month", "title": "Searches by month", "specType": "vega-lite",
+        "resources": ["stop-search-export"],
+        "spec": {"mark": "line", "encoding": {"x": {"field": "month", "type": "temporal"},
+                                              "y": {"field": "searches", "type": "quantitative"},
+                                              "color": {"field": "force", "type": "nominal"}}}}
+
+
+def test_the_chart_note_offers_a_simple_view_for_wide_data(workdir):
+    made = scaffold(write_csv(workdir, "region,north.east,south\nA,1,2\nB,3,4\n"))
+    help_ = descriptor_of(made.directory)["howToAddAChart"]
+    assert help_["example"] == {
+        "name": "by-region", "title": "North east and south by region", "specType": "simple",
+        "resources": ["t"], "spec": {"type": "bar", "group": "region", "series": ["north.east", "south"]}}
+    assert help_["note"][-1].startswith("This table looks wide: one row for each region.")
+
+
+def test_the_chart_note_escapes_names_vega_lite_would_read_as_paths(workdir):
+    made = scaffold(write_csv(workdir, "area.code,sex,count\nA,f,1\nA,m,2\nB,f,3\nB,m,4\n"))
+    spec = descriptor_of(made.directory)["howToAddAChart"]["example"]["spec"]
+    assert spec["encoding"]["x"]["field"] == "area\\.code"
+
+
+def test_the_chart_note_offers_no_view_when_rows_repeat_without_series(workdir):
+    made = scaffold(write_csv(workdir, "year,rate\n2012,1.5\n2013,1.5\n2012,2.5\n"))
+    help_ = descriptor_of(made.directory)["howToAddAChart"]
+    assert list(help_) == ["note"]
+    assert help_["note"][-1].startswith("This table has several rows for one year, and no column of text")
+
+
+def test_the_chart_note_when_there_is_nothing_to_draw(workdir):
+    made = scaffold(MIXED_COUNTS)
+    help_ = descriptor_of(made.directory)["howToAddAChart"]
+    assert list(help_) == ["note"] and help_["note"][-1] == "This table has no column of numbers to draw."
 
 
 # --- refusals: exit 1, one message with how to fix it, nothing written --------------------------------

@@ -102,6 +102,18 @@ def test_every_figure_value_appears_in_its_quote():
         assert written in quote, f"{figure_id}: {written} not in {quote!r}"
 
 
+def test_every_figure_is_stated_by_its_quote_so_none_needs_a_derivation():
+    """The rule `validate` applies (conventions.value_in_quote): each value is written in its quote."""
+    from opentally import conventions
+
+    for resource, figure_id, _, _, _ in FIGURES:
+        row = read_table(resource)[figure_id]
+        assert conventions.value_in_quote(int(row["value"]), row["quote"]), f"{figure_id}: {row['quote']!r}"
+        assert "derivation" not in row
+    rows = sum(len(read_table(r)) for r in {r for r, *_ in FIGURES})
+    assert rows == len(FIGURES)  # every figure of the package is in FIGURES
+
+
 def test_the_letter_in_the_package_is_the_published_letter():
     sources = read_table("sources")
     letter = sources["mps-letter-2013-07-24"]

@@ -47,8 +47,9 @@ def test_serve_rebuilds_when_commentary_and_data_change(tmp_path):
         page.write_text(page.read_text(encoding="utf-8") + "\n\nA sentence added while serving.\n", encoding="utf-8")
         assert wait_for(lambda: "A sentence added while serving." in fetch(f"{base}/about.html"), 120)
         outcomes = project / "datapackages" / "operation-nexus" / "data" / "outcomes.csv"
-        outcomes.write_text(outcomes.read_text(encoding="utf-8").replace(",37,", ",39,"), encoding="utf-8")
-        assert wait_for(lambda: ">39<" in fetch(f"{base}/data/operation-nexus.html"), 120)
+        outcomes.write_text(outcomes.read_text(encoding="utf-8").replace(",Removed from the UK,", ",Removed from Britain,"),
+                            encoding="utf-8")
+        assert wait_for(lambda: "Removed from Britain" in fetch(f"{base}/data/operation-nexus.html"), 120)
     finally:
         process.terminate()
         output = process.communicate(timeout=30)[0]

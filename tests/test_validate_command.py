@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import CORPUS, ROOT, SHARED, run_cli
+from conftest import CORPUS, DERIVED_QUOTE, ROOT, SHARED, add_derived_figure, run_cli
 
 OUTCOMES = "datapackages/operation-nexus/data/outcomes.csv"
 DESCRIPTOR = "datapackages/operation-nexus/datapackage.json"
@@ -135,6 +135,93 @@ def test_a_quote_may_differ_from_the_source_in_spacing_only(nexus_copy):
     set_cell(nexus_copy, "outcomes", "removed-from-uk", "quote", "37  removed\nfrom the UK")
     result = run_cli("validate")
     assert result.exit_code == 0, result.output
+
+
+# --- a value must be stated by its quote ----------------------------------------------------------
+
+def test_a_value_its_quote_does_not_state_fails(nexus_copy):
+    set_cell(nexus_copy, "outcomes", "removed-from-uk", "value", "39")
+    assert_fails_with(
+        f'{OUTCOMES}:2: error: field "value": 39 is not stated in its quote "37 removed from the UK" '
+        "(forms tried: 39, thirty-nine) [value-not-in-quote]",
+        "    how to fix: the quote states 37: correct the value, or quote the words of the source that state it "
+        "(copied word for word); a figure the source does not state (a sum, a rate worked out from other figures) "
+        'must say how it was derived in a "derivation" column (declare it in the table\'s schema)')
+    issue = json.loads(run_cli("validate", "--json").output)["packages"][0]["issues"][0]
+    assert (issue["code"], issue["path"], issue["row"], issue["field"]) == ("value-not-in-quote", OUTCOMES, 2, "value")
+
+
+def test_a_value_is_matched_whole_and_in_the_forms_sources_write(nexus_copy):
+    set_cell(nexus_copy, "custody", "prisoners-through-custody", "value", "207")  # the quote says 207k
+    set_cell(nexus_copy, "resourcing", "officers-dedicated", "value", "5")  # the quote says 50
+    result = assert_fails_with()
+    assert ('datapackages/operation-nexus/data/custody.csv:2: error: field "value": 207 is not stated in its quote '
+            '"207k prisoners have passed through MPS custody since inception" (forms tried: 207) '
+            "[value-not-in-quote]") in result.output.splitlines()
+    assert ('datapackages/operation-nexus/data/resourcing.csv:2: error: field "value": 5 is not stated in its quote '
+            '"there are currently 50 MPS officers dedicated to this operation" (forms tried: 5, five) '
+            "[value-not-in-quote]") in result.output.splitlines()
+
+
+def test_a_derived_figure_passes_with_its_derivation(nexus_copy):
+    add_derived_figure(nexus_copy, "37 removed from the UK plus 74 on restrictive reporting conditions")
+    result = run_cli("validate", "--strict")
+    assert result.exit_code == 0, result.output
+
+
+def test_a_derived_figure_without_its_derivation_fails(nexus_copy):
+    add_derived_figure(nexus_copy, "")
+    assert_fails_with(f'{OUTCOMES}:5: error: field "value": 111 is not stated in its quote "{DERIVED_QUOTE}" '
+                      "(forms tried: 111) [value-not-in-quote]")
+
+
+def write_package(workdir: Path, name: str, csv_text: str, fields: list[dict], resources: list[dict] = ()) -> Path:
+    package = workdir / "datapackages" / name
+    (package / "data").mkdir(parents=True)
+    (package / "data" / "t.csv").write_text(csv_text, encoding="utf-8")
+    (package / "datapackage.json").write_text(json.dumps({
+        "name": name, "title": name, "description": "d", "licenses": [{"name": "CC0-1.0"}], "sources": [{"title": "s"}],
+        "resources": [{"name": "t", "path": "data/t.csv", "schema": {"fields": fields, "primaryKey": ["id"]}},
+                      *resources]}), encoding="utf-8")
+    return package
+
+
+def test_figures_without_any_quote_are_a_warning_unless_strict(workdir):
+    write_package(workdir, "counts", "id,value\na,1\nb,2\n", [{"name": "id"}, {"name": "value", "type": "integer"}])
+    result = run_cli("validate")
+    assert result.exit_code == 0, result.output
+    assert ("datapackages/counts/datapackage.json: warning: the package has 2 figures (rows with an id and a value) "
+            "and none has a quote, so no reader can check them against the words of their source [no-provenance]"
+            ) in result.output.splitlines()
+    strict = run_cli("validate", "--strict")
+    assert strict.exit_code == 1
+    assert strict.output.splitlines()[-1].endswith("1 error, 0 warnings")
+
+
+def test_quotes_are_checked_against_the_table_named_sources_only(workdir):
+    # The one rule: the sources table is the resource named "sources". A table of documents under
+    # another name, even with a foreign key to it, leaves the quotes unchecked, and validate says so.
+    package = write_package(
+        workdir, "quoted", "id,value,source,quote\na,1,doc,one thing\n",
+        [{"name": "id"}, {"name": "value", "type": "integer"}, {"name": "source"}, {"name": "quote"}],
+        [{"name": "documents", "path": "data/documents.csv",
+          "schema": {"fields": [{"name": "id"}, {"name": "path"}], "primaryKey": ["id"]}}])
+    (package / "data" / "documents.csv").write_text("id,path\ndoc,doc.txt\n", encoding="utf-8")
+    (package / "doc.txt").write_text("It says one thing.\n", encoding="utf-8")
+    result = run_cli("validate")
+    assert result.exit_code == 0, result.output
+    assert ('datapackages/quoted/datapackage.json: warning: table "t" has quotes but the package has no sources table '
+            '(a resource named "sources"), so they cannot be checked [source-without-file]') in result.output.splitlines()
+
+
+def test_a_source_the_sources_table_does_not_list_is_an_error_without_a_foreign_key(nexus_copy):
+    schema_path = nexus_copy / "schemas" / "observation.json"
+    schema = json.loads(schema_path.read_text(encoding="utf-8"))
+    del schema["foreignKeys"]
+    schema_path.write_text(json.dumps(schema), encoding="utf-8")
+    set_cell(nexus_copy, "outcomes", "removed-from-uk", "source", "mps-letter-2031")
+    assert_fails_with(f'{OUTCOMES}:2: error: field "source": "mps-letter-2031" is not an id of the sources table, so '
+                      "the quotes of this row cannot be checked [unknown-source]")
 
 
 def test_changed_source_document(nexus_copy):

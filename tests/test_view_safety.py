@@ -119,15 +119,15 @@ HOSTILE = [
     ("signal", with_mark(color={"signal": "evil"}), "/spec/mark/color/signal", ["signal"]),
     # images and links that leave the site
     ("image-url-value", spec(lambda s: s.update(mark="image", encoding={"x": X, "url": {"value": f"{EVIL}/a.png"}})),
-     "/spec/encoding/url/value", ["image", f"{EVIL}/a.png"]),
+     "/spec/encoding/url", ["draws images"]),
     ("image-mark-url", spec(lambda s: s.update(mark={"type": "image", "url": f"{EVIL}/a.png"})),
-     "/spec/mark/url", ["image", f"{EVIL}/a.png"]),
+     "/spec/mark", ["draws images"]),
     ("image-url-from-a-calculation", spec(lambda s: s.update(
         mark="image", transform=[{"calculate": f"'{EVIL}/a.png'", "as": "picture"}],
         encoding={"x": X, "url": {"field": "picture", "type": "nominal"}})),
-     "/spec/encoding/url/field", ["image", "picture", "transform"]),
+     "/spec/encoding/url", ["draws images"]),
     ("image-file-url", spec(lambda s: s.update(mark="image", encoding={"x": X, "url": {"value": "file:///etc/passwd"}})),
-     "/spec/encoding/url/value", ["file:"]),
+     "/spec/encoding/url", ["draws images"]),
     ("href-javascript", bar_with(href={"value": "javascript:alert(1)"}), "/spec/encoding/href/value",
      ["link", "javascript:alert(1)"]),
     ("href-javascript-with-a-tab", bar_with(href={"value": "java\tscript:alert(1)"}), "/spec/encoding/href/value",
@@ -206,12 +206,12 @@ def test_a_hostile_view_is_refused_by_validate(nexus_copy, change, pointer, word
     assert_refused(nexus_copy, change, pointer, *words)
 
 
-def test_an_image_address_from_a_column_is_checked_value_by_value(nexus_copy):
-    set_note(nexus_copy, "restrictive-reporting-conditions", f"{EVIL}/a.png")
-    line = assert_refused(nexus_copy, spec(lambda s: s.update(
-        mark="image", encoding={"x": X, "url": {"field": "note", "type": "nominal"}})),
-        "/spec/encoding/url/field", "row 3", "outcomes", f"{EVIL}/a.png")
-    assert '"note"' in line
+def test_images_are_refused_even_from_a_column_of_the_site_s_own_paths(nexus_copy):
+    """The static drawing cannot show an image (vl-convert resolves even a relative address against a
+    host of its own), so validate refuses every image, as build would."""
+    assert_refused(nexus_copy, spec(lambda s: s.update(
+        mark="image", encoding={"x": X, "url": {"field": "id", "type": "nominal"}})),
+        "/spec/encoding/url", "draws images", "static drawing")
 
 
 def test_a_link_from_a_column_is_checked_value_by_value(nexus_copy):
