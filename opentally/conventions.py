@@ -112,6 +112,21 @@ def columns(field_names: Iterable[str], primary_key: Sequence[str] | str | None 
                    named(SOURCE_FIELD), named(UNIT_FIELD), named(DERIVATION_FIELD))
 
 
+def key_text(value) -> str:
+    """A key cell as text, the way a page names it: "removed-from-uk", "2024-03", "2013-07-24", "42".
+
+    How a row is named by its key: ``figure("package/resource", key=..., column=...)`` compares these."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, tuple) and len(value) == 2 and all(isinstance(v, int) for v in value):
+        return f"{value[0]:04d}-{value[1]:02d}"  # a yearmonth
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return str(value)
+
+
 def figure_id(row: dict, cols: Columns) -> str | None:
     """The identifier of a figure row as it appears in links (``package/resource/<id>``), or None."""
     if not cols.has_figures:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+import re
 import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
@@ -108,6 +109,26 @@ class ResourcePlan:
     @property
     def preview_is_partial(self) -> bool:
         return self.row_count > PREVIEW_ALL_UP_TO
+
+    def key_of(self, row: dict) -> tuple[str, ...]:
+        """The row's primary key, as text (``conventions.key_text``)."""
+        return tuple(conventions.key_text(row.get(name)) for name in self.primary_key)
+
+    def find_row(self, key: tuple[str, ...]) -> dict | None:
+        """The row whose primary key is ``key``, or None."""
+        return next((row for row in self.rows if self.key_of(row) == tuple(key)), None)
+
+    def anchor_of(self, row: dict) -> str | None:
+        """The id of the row on its dataset page (by its id, else its whole primary key), or None."""
+        if self.id_field is not None and row.get(self.id_field) is not None:
+            return row_anchor(self.name, row[self.id_field])
+        if self.primary_key and all(row.get(name) is not None for name in self.primary_key):
+            return row_anchor(self.name, re.sub(r"\s+", "_", "--".join(self.key_of(row))))
+        return None
+
+    def is_shown(self, row: dict) -> bool:
+        """Whether the row is in the table on the dataset page (a long table shows its first rows)."""
+        return any(shown is row for shown in self.preview)
 
 
 @dataclass(frozen=True)
@@ -445,6 +466,8 @@ def _zip(name: str, directory: Path) -> bytes:
 def check_reference(plan: SitePlan, page: CommentaryPage, call: MacroCall) -> Issue | None:
     """None when the macro's reference exists; otherwise an issue at the commentary file and line."""
     parts = call.ref.split("/")
+    if call.kind == "figure" and call.key:
+        return _check_cell(plan, page, call)
     expected = {"chart": 2, "table": 2, "figure": 3}[call.kind]
     shape = {"chart": "package/view", "table": "package/resource", "figure": "package/resource/id"}[call.kind]
 
@@ -474,9 +497,55 @@ def check_reference(plan: SitePlan, page: CommentaryPage, call: MacroCall) -> Is
     return None
 
 
+def _check_cell(plan: SitePlan, page: CommentaryPage, call: MacroCall) -> Issue | None:
+    """figure("package/resource", key=..., column=...): the table, the row with that key, the column."""
+    def problem(message: str, hint: str) -> Issue:
+        return error("missing-reference", page.shown, f'figure("{call.ref}", key={_key_shown(call.key)}, '
+                     f'column="{call.column}"): {message}', hint, call.line)
+
+    parts = call.ref.split("/")
+    if len(parts) != 2 or not all(parts):
+        return problem("a cell is named by package/resource, key= and column=",
+                       'write figure("package/resource", key="row key", column="column name")')
+    package = plan.package(parts[0])
+    if package is None:
+        return problem(f'there is no package "{parts[0]}"', _choices("packages", [p.name for p in plan.packages], parts[0]))
+    resource = next((r for r in package.resources if r.tabular and r.name == parts[1]), None)
+    if resource is None:
+        tables = [r.name for r in package.resources if r.tabular]
+        return problem(f'package "{package.name}" has no table "{parts[1]}"', _choices("tables", tables, parts[1]))
+    if not resource.primary_key:
+        return problem(f'table "{resource.name}" has no primary key, so no row can be named by its key',
+                       'give its schema a "primaryKey", or name a figure by its id: figure("package/resource/id")')
+    if len(call.key) != len(resource.primary_key):
+        return problem(f'the key of table "{resource.name}" is {len(resource.primary_key)} column(s), '
+                       f'{", ".join(resource.primary_key)}; key= gives {len(call.key)} value(s)',
+                       f"give one value for each: key={_key_shown(tuple(resource.primary_key))}")
+    if resource.find_row(call.key) is None:
+        keys = [", ".join(resource.key_of(row)) for row in resource.rows]
+        return problem(f'table "{resource.name}" has no row with the key {_key_shown(call.key)}',
+                       _choices("keys", keys, ", ".join(call.key)))
+    columns = [f.name for f in resource.fields]
+    if call.column not in columns:
+        return problem(f'table "{resource.name}" has no column "{call.column}"', _choices("columns", columns, call.column))
+    return None
+
+
+def _key_shown(key: tuple[str, ...]) -> str:
+    return f'"{key[0]}"' if len(key) == 1 else "[" + ", ".join(f'"{k}"' for k in key) + "]"
+
+
+MAX_LISTED_CHOICES = 8
+
+
 def _choices(what: str, names: list[str], wrong: str) -> str:
+    """The nearest valid names, and a few of the others: never a list of hundreds."""
     import difflib
 
-    close = difflib.get_close_matches(wrong, names, n=1)
-    suggestion = f'did you mean "{close[0]}"? ' if close else ""
-    return f"{suggestion}the {what} are: {', '.join(names) if names else '(none)'}"
+    close = difflib.get_close_matches(wrong, names, n=3)
+    suggestion = "did you mean " + " or ".join(f'"{c}"' for c in close) + "? " if close else ""
+    if not names:
+        return f"{suggestion}there are no {what}"
+    listed = ", ".join(names[:MAX_LISTED_CHOICES]) + (f" and {len(names) - MAX_LISTED_CHOICES:,} more"
+                                                     if len(names) > MAX_LISTED_CHOICES else "")
+    return f"{suggestion}the {what} are: {listed}"

@@ -521,6 +521,9 @@ def _render_commentary(env: Environment, plan: SitePlan, page, chart_html: dict,
         out.append(page.text[position:call.start])
         position = call.end
         package = plan.package(call.ref.split("/")[0])
+        if call.kind == "figure" and call.key:
+            out.append(_cell_link(package, call, page.relative))
+            continue
         if call.kind == "figure":
             out.append(_figure_link(package.figures[call.ref], page.relative))
             continue
@@ -546,6 +549,25 @@ def _figure_link(figure: Figure, page: str) -> str:
     else:
         target = f"{relative_url(page, package_page)[:-5]}.md#{figure.row_anchor}"
     return f"[{figure_text(figure)}]({target}){{ .ot-figure }}"
+
+
+def _cell_link(package: PackagePlan, call, page: str) -> str:
+    """A cell named by its row's key and its column: the value with its field's unit, linked to the row
+    on the dataset page (to the table, when a long table does not show that row)."""
+    resource = next(r for r in package.resources if r.name == call.ref.split("/")[1])
+    row = resource.find_row(call.key)
+    field = next(f for f in resource.fields if f.name == call.column)
+    cols = conventions.columns([f.name for f in resource.fields], resource.primary_key)
+    # The unit of a figure's value is its row's "unit" cell (conventions); any other column's is its field's.
+    unit = conventions.figure_unit(row, cols, field.unit) if field.name == cols.value else field.unit
+    text = format_cell(row.get(field.name), field.type)
+    if unit == "percent":
+        text += "%"
+    elif unit:
+        text += f" {unit}"
+    anchor = resource.anchor_of(row) if resource.is_shown(row) else None
+    target = f"{relative_url(page, package.page)[:-5]}.md#{anchor or resource_anchor(resource)}"
+    return f"[{markdown_text(text)}]({target}){{ .ot-figure }}"
 
 
 # --- assets --------------------------------------------------------------------------------------
