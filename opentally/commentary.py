@@ -15,6 +15,7 @@ left as written, so a page can show how to use them.
 from __future__ import annotations
 
 import bisect
+import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -62,7 +63,7 @@ class CommentaryPage:
     def shown(self) -> str:
         return display_path(self.source)
 
-    @property
+    @functools.cached_property  # read for the navigation and for every dataset page's "Cited in"
     def title(self) -> str:
         """The page's title as plain text: its front matter ``title``, else its first heading, else its file name."""
         match = _FRONT_MATTER.match(self.text)

@@ -126,7 +126,6 @@ def _validate_package(loaded: LoadedPackage) -> PackageReport:
             issues += _check_views(loaded, package, unsafe)
             issues += _check_ids(loaded, package)
             issues += _check_provenance(loaded, package)
-            issues += _check_sources_table(loaded, package)
         except (FrictionlessException, *_FRICTIONLESS_FAULTS):
             # Frictionless reported errors in the descriptor, then fails on reading it further (a schema
             # that does not load): the checks that need it wait for those errors to be fixed.
@@ -137,7 +136,7 @@ def _validate_package(loaded: LoadedPackage) -> PackageReport:
 
 def _sorted(issues: list[Issue]) -> list[Issue]:
     # Descriptor issues first: a broken descriptor often explains the errors in the data files.
-    # Two checks may find the same fault (a source path is both cited and listed): say it once.
+    # An issue found twice (by two paths to the same file) is said once.
     return sorted(set(issues), key=lambda i: (not i.path.endswith("datapackage.json"), i.path, i.row or 0,
                                          i.field or "", i.code, i.message))
 
@@ -270,7 +269,7 @@ def _check_safe_names(loaded: LoadedPackage, where: str) -> list[Issue]:
     """Names that become files and links (the package, its resources and views) follow the safe-name rule.
 
     So do the paths of its files: a resource's data, schema and dialect. (Source ids are checked
-    with the sources table's rows, in ``_check_sources_table``.)
+    with the sources table's rows, in ``_source_documents``.)
     """
     descriptor = loaded.descriptor or {}
     issues = []
@@ -722,11 +721,11 @@ def _check_provenance(loaded: LoadedPackage, package: Package) -> list[Issue]:
     (``derivation``). A package with figures of which none has a quote is warned about
     (``no-provenance``).
     """
-    issues: list[Issue] = []
     where = display_path(loaded.descriptor_path)
     sources = conventions.sources_table(package.resources)
-    documents: dict[str, conventions.SourceText] | None = None
-    known: set[str] = set()
+    documents, issues, known = _source_documents(loaded, sources) if sources is not None else ({}, [], set())
+    path_column = sources is not None and sources.schema.has_field(conventions.SOURCE_PATH_FIELD)
+    unreadable_said = False  # a sources table without paths is said once, when a quote needs a document
     figures = quoted = 0
     for resource in package.resources:
         if not resource.tabular or conventions.is_sources_table(resource):
@@ -753,9 +752,12 @@ def _check_provenance(loaded: LoadedPackage, package: Package) -> list[Issue]:
                     unchecked = True
                     issues.append(_unchecked_quotes(where if sources is None else path, resource.name, cols))
                 continue
-            if documents is None:
-                documents, found, known = _source_documents(loaded, sources)
-                issues += found
+            if not path_column and not unreadable_said:
+                unreadable_said = True
+                issues.append(warning("source-without-file", display_path(loaded.directory / sources.path),
+                                      'the sources table has no "path" column, so quotes cannot be checked',
+                                      'add a "path" column giving each source document\'s file inside the package',
+                                      field="path"))
             source_id = row.get(cols.source)
             if source_id is None:
                 continue  # an empty source cell: frictionless reports it when the schema requires it
@@ -841,57 +843,37 @@ def _unchecked_quotes(where: str, table: str, cols: conventions.Columns) -> Issu
     return warning("source-without-file", where, message, hint)
 
 
-def _check_sources_table(loaded: LoadedPackage, package: Package) -> list[Issue]:
-    """The sources table (``conventions.sources_table``): each id names a page, each path a file to publish.
-
-    The plan publishes every document this table lists, cited or not, so every row is checked here:
-    the id against the safe-name rule, the path as any other path of the package.
-    """
-    resource = conventions.sources_table(package.resources)
-    if resource is None or not resource.schema.has_field(conventions.SOURCE_ID_FIELD):
-        return []
-    table = display_path(loaded.directory / resource.path) if isinstance(resource.path, str) else conventions.SOURCES_TABLE
-    has_path = resource.schema.has_field(conventions.SOURCE_PATH_FIELD)
-    issues = []
-    for number, row in _rows(resource):
-        source_id = row.get(conventions.SOURCE_ID_FIELD)
-        if source_id is not None and (problem := names.name_problem(source_id)) is not None:
-            issues.append(error("unsafe-name", table, f'field "id": the source id cannot be used on the site: {problem}',
-                                f"the id names the source's page; use {names.RULE}, "
-                                f'e.g. "{names.suggest(str(source_id))}"', number, "id"))
-        path = row.get(conventions.SOURCE_PATH_FIELD) if has_path else None
-        if isinstance(path, str):
-            found = _check_local_path(loaded.directory, path, table, f'row {number}, field "path"',
-                                      "source document", must_exist=True)
-            issues += [error(i.code, table, i.message, i.hint, number, "path") for i in found]
-            if not found and (problem := names.path_problem(path)) is not None:
-                issues.append(error("unsafe-path", table, f'field "path": the source document cannot be published: '
-                                    f"{problem}", f"rename the file so that {names.PATH_RULE}", number, "path"))
-    return issues
-
-
 def _source_documents(loaded: LoadedPackage, sources) -> tuple[dict[str, conventions.SourceText], list[Issue], set[str]]:
-    """The text of each source document the sources table lists, by id; the issues; every id it lists."""
+    """The text of each source document the sources table lists, by id; the issues; every id it lists.
+
+    Every row is checked, cited or not, since the plan publishes every document the table lists: the
+    id names a page (the safe-name rule), the path a file to publish (inside the package, of a type the
+    site publishes), and the file must match its ``sha256`` when one is given.
+    """
     texts: dict[str, conventions.SourceText] = {}
     issues: list[Issue] = []
     known: set[str] = set()
-    table = display_path(loaded.directory / sources.path)
-    if not sources.schema.has_field(conventions.SOURCE_PATH_FIELD):
-        return texts, [warning("source-without-file", table,
-                               'the sources table has no "path" column, so quotes cannot be checked',
-                               'add a "path" column giving each source document\'s file inside the package',
-                               field="path")], known
+    table = display_path(loaded.directory / sources.path) if isinstance(sources.path, str) else conventions.SOURCES_TABLE
+    has_path = sources.schema.has_field(conventions.SOURCE_PATH_FIELD)
     for number, row in _rows(sources):
-        source_id, path = row.get(conventions.SOURCE_ID_FIELD), row.get(conventions.SOURCE_PATH_FIELD)
+        source_id = row.get(conventions.SOURCE_ID_FIELD)
+        path = row.get(conventions.SOURCE_PATH_FIELD) if has_path else None
         if source_id is None:
             continue
         known.add(str(source_id))
-        if not isinstance(path, str) or str(source_id) in texts:
+        if (problem := names.name_problem(source_id)) is not None:
+            issues.append(error("unsafe-name", table, f'field "id": the source id cannot be used on the site: {problem}',
+                                f"the id names the source's page; use {names.RULE}, "
+                                f'e.g. "{names.suggest(str(source_id))}"', number, "id"))
+        if not isinstance(path, str):
             continue
-        found = _check_local_path(loaded.directory, path, table, f'row {number}, field "path"', "source document",
-                                  must_exist=True)
-        if found:
-            issues += [error(i.code, table, i.message, i.hint, number, "path") for i in found]
+        found = [error(i.code, table, i.message, i.hint, number, "path") for i in _check_local_path(
+            loaded.directory, path, table, f'row {number}, field "path"', "source document", must_exist=True)]
+        if not found and (problem := names.path_problem(path)) is not None:
+            found = [error("unsafe-path", table, f'field "path": the source document cannot be published: {problem}',
+                           f"rename the file so that {names.PATH_RULE}", number, "path")]
+        issues += found
+        if found or str(source_id) in texts:
             continue
         try:
             data = (loaded.directory / path).read_bytes()
