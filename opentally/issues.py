@@ -56,6 +56,11 @@ class Issue:
         }
 
 
+def pointer_part(key) -> str:
+    """A key as one part of a JSON pointer (RFC 6901): "~" is written "~0" and "/" is written "~1"."""
+    return str(key).replace("~", "~0").replace("/", "~1")
+
+
 def error(code: str, path: str, message: str, hint: str = "", row: int | None = None,
           field: str | None = None) -> Issue:
     return Issue(code, Severity.ERROR, path, message, hint, row, field)

@@ -41,7 +41,7 @@ import os
 import re
 from pathlib import Path
 
-from .issues import Issue, error
+from .issues import Issue, error, pointer_part
 
 MAX_BYTES = 10_000_000  # 10 MB: a descriptor describes files, it does not hold their data
 MAX_DEPTH = 100  # levels of nested objects and arrays
@@ -141,14 +141,10 @@ def _column(text: str, position: int) -> int:
     return position - text.rfind("\n", 0, position)
 
 
-def _escape(key: str) -> str:
-    return key.replace("~", "~0").replace("/", "~1")
-
-
 def _pointer(stack: list, key: str | None = None) -> str:
-    parts = [_escape(frame[2]) if frame[0] else str(frame[2]) for frame in stack if frame[2] is not None]
+    parts = [pointer_part(frame[2]) if frame[0] else str(frame[2]) for frame in stack if frame[2] is not None]
     if key is not None:
-        parts.append(_escape(key))
+        parts.append(pointer_part(key))
     return "".join(f"/{p}" for p in parts)
 
 

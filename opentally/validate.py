@@ -25,7 +25,7 @@ from frictionless import Detector, FrictionlessException, Package
 from frictionless import settings as frictionless_settings
 
 from . import conventions, csv_checks, messages, names, strict_json, views
-from .issues import Issue, error, warning
+from .issues import Issue, error, pointer_part, warning
 from .load import LoadedPackage, display_path
 
 # Profiles that frictionless ships: naming them needs no network. Any other URL is refused.
@@ -216,7 +216,7 @@ def _strings(value, pointer: str):
         yield pointer, value
     elif isinstance(value, dict):
         for key, item in value.items():
-            yield from _strings(item, f"{pointer}/{str(key).replace('~', '~0').replace('/', '~1')}")
+            yield from _strings(item, f"{pointer}/{pointer_part(key)}")
     elif isinstance(value, list):
         for index, item in enumerate(value):
             yield from _strings(item, f"{pointer}/{index}")

@@ -20,6 +20,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from urllib.parse import unquote
 
 from . import vega_expr
+from .issues import pointer_part as _escape
 
 # specType values this project draws. Other publishers use "plot", "table", "tabular", "vega"...:
 # those views are legal, the site shows their data as a table instead of a chart.
@@ -279,8 +280,6 @@ def _list(value: object) -> list:
     return value if isinstance(value, list) else []
 
 
-def _escape(key: str) -> str:
-    return str(key).replace("~", "~0").replace("/", "~1")
 
 
 def _transforms(node: object) -> Iterator[dict]:
