@@ -18,7 +18,7 @@ from .issues import Issue, warning
 from .load import display_path
 from .plan import plan_site
 from .render import render_site
-from .write import write_site
+from .write import site_settings, write_site
 
 
 @dataclass(frozen=True)
@@ -88,7 +88,7 @@ def build_site(project: Project, out: Path, log: Callable[[str], None] = lambda 
         return BuildResult(False, report, tuple(issues))
 
     step("render: pages, charts and downloads")
-    rendered = render_site(plan, project.templates)
+    rendered = render_site(plan, project.templates, site_settings(project.config))
     step("write: MkDocs build and checks")
     written = write_site(rendered, project.site_src, project.config, out, plan.build_date)
     issues += [_notice(project, notice) for notice in written.notices]

@@ -37,6 +37,20 @@ SITE_NAME = "Open Tally"
 
 
 @dataclass(frozen=True)
+class SiteSettings:
+    """What the pages need to know of the site's configuration (read by ``write.site_settings``)."""
+    site_name: str = SITE_NAME
+    site_url: str = ""  # absolute URL the site is published at, ending in "/", or "" when not set
+    repo_url: str = ""  # the project's repository on the web (e.g. https://github.com/org/repo), or ""
+    edit_branch: str = "main"  # the branch "Edit this data" links open in the repository's editor
+
+    def absolute(self, target: str) -> str:
+        """The URL of a docs-relative file: absolute when ``site_url`` is set, else relative to the root."""
+        relative = relative_url("index.md", target)
+        return self.site_url + relative if self.site_url else relative
+
+
+@dataclass(frozen=True)
 class RenderedSite:
     files: dict[str, bytes]  # docs-relative path -> content: pages, commentary, downloads, charts, assets
     fragments: dict[str, str]  # placeholder -> trusted HTML, for commentary pages
@@ -48,8 +62,9 @@ class RenderedSite:
     downloads: int
 
 
-def render_site(plan: SitePlan, templates: Path) -> RenderedSite:
+def render_site(plan: SitePlan, templates: Path, settings: SiteSettings = SiteSettings()) -> RenderedSite:
     env = make_environment(templates)
+    env.globals["site"] = settings
     files: dict[str, bytes] = {}
     chart_html: dict[str, _ChartOutput] = {}
     for package in plan.packages:

@@ -30,7 +30,7 @@ from mkdocs.plugins import BasePlugin
 from .commentary import PAGE_META_HIDE, PAGE_META_TEXT
 from .issues import BuildError
 from .load import display_path
-from .render import RenderedSite
+from .render import RenderedSite, SiteSettings
 from .sanitise import clean_html
 
 MAX_PAGE_BYTES = 1_000_000
@@ -43,6 +43,24 @@ class WrittenSite:
     bytes: int
     largest_page: tuple[str, int]
     notices: tuple[str, ...] = ()  # what MkDocs noticed below warning level, said as the build's warnings
+
+
+def site_settings(config_file: Path) -> SiteSettings:
+    """The settings of ``mkdocs.yml`` that pages show: site name, ``site_url`` (``!ENV`` resolved) and
+    ``repo_url``. Read with MkDocs' own YAML loader, so the values are the ones MkDocs builds with."""
+    from mkdocs.utils.yaml import yaml_load
+
+    with open(config_file, encoding="utf-8") as f:
+        config = yaml_load(f) or {}
+    site_url = str(config.get("site_url") or "").strip()
+    if site_url and not site_url.endswith("/"):
+        site_url += "/"
+    repo_url = str(config.get("repo_url") or "").strip().rstrip("/")
+    edit_uri = str(config.get("edit_uri") or "")
+    branch = edit_uri.split("/")[1] if re.match(r"^(edit|blob)/[^/]+", edit_uri) else "main"
+    return SiteSettings(site_name=str(config.get("site_name") or SiteSettings.site_name),
+                        site_url=site_url if site_url.startswith(("https://", "http://")) else "",
+                        repo_url=repo_url if repo_url.startswith("https://") else "", edit_branch=branch)
 
 
 def write_site(rendered: RenderedSite, site_src: Path, config_file: Path, out: Path, build_date) -> WrittenSite:

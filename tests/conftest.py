@@ -165,3 +165,53 @@ def site_pages(site: Path) -> list[str]:
 def pytest_addoption(parser):
     parser.addoption("--update-golden", action="store_true", default=False,
                      help="rewrite tests/fixtures/golden/expected/ from a fresh build (review the diff before committing)")
+
+
+CONFIGURED_SITE_URL = "https://stats.example.org/tally/"
+CONFIGURED_REPO_URL = "https://github.com/example-org/open-tally"
+
+
+@pytest.fixture(scope="session")
+def configured_site(tmp_path_factory) -> Path:
+    """The shipped site built as a publisher would configure it: ``SITE_URL`` set and ``repo_url`` in
+    mkdocs.yml (a copy of the project, so the shipped mkdocs.yml is untouched)."""
+    import os
+
+    from opentally.pipeline import Project, build_site
+
+    project = tmp_path_factory.mktemp("configured") / "project"
+    for folder in ("datapackages", "site_src", "templates"):
+        shutil.copytree(ROOT / folder, project / folder)
+    config = (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
+    (project / "mkdocs.yml").write_text(config + f"\nrepo_url: {CONFIGURED_REPO_URL}\n", encoding="utf-8")
+    previous = os.environ.get("SITE_URL")
+    os.environ["SITE_URL"] = CONFIGURED_SITE_URL
+    try:
+        out = project.parent / "site"
+        result = build_site(Project(project), out)
+    finally:
+        if previous is None:
+            os.environ.pop("SITE_URL", None)
+        else:
+            os.environ["SITE_URL"] = previous
+    assert result.ok, result.report
+    return out
+
+
+@pytest.fixture(scope="session")
+def configured_server(configured_site):
+    """``configured_site`` served over HTTP on 127.0.0.1; yields (base URL, served folder)."""
+    import functools
+    import threading
+    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+
+    class Quiet(SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(configured_site)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}", configured_site
+    server.shutdown()
+    server.server_close()
