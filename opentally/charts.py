@@ -52,12 +52,14 @@ from xml.sax.saxutils import escape
 import altair as alt
 import vl_convert
 
-from . import chart_worker, views
+from . import chart_worker, dates, views
 from .issues import BuildError
 
 # The newest Vega-Lite that vl-convert 1.9 ships (get_vegalite_versions()), and the schema altair 6.3
 # writes (v6.4.1): the static SVG, the PNG and the hosted bundle all use this one version.
 VEGA_LITE_VERSION = "6.4"
+# Named in the spec a reader downloads, so that any Vega-Lite tool knows which version to read it as.
+VEGA_LITE_SCHEMA = f"https://vega.github.io/schema/vega-lite/v{VEGA_LITE_VERSION.split('.')[0]}.json"
 # Above this many points a chart draws aggregates, so that no page carries megabytes of JSON.
 MAX_POINTS = 2_000
 # A "show data" table for a view that cannot be drawn shows at most this many rows.
@@ -87,6 +89,7 @@ TEXT = "#1a1a1a"        # 17.4:1 on white
 MUTED_TEXT = "#333333"  # 12.6:1 on white
 AXIS_LINE = "#595959"   # 7:1 on white
 WIDTH = 600             # the static drawing's width; the interactive chart fills its container
+NARROW_WIDTH = 340      # the static drawing a phone shows (375 px less the page's margins)
 
 THEME = {
     "background": "white",
@@ -111,8 +114,6 @@ THEME = {
     "header": {"labelFontSize": 12, "titleFontSize": 13, "labelColor": MUTED_TEXT, "titleColor": TEXT},
 }
 
-_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
-           "October", "November", "December")
 
 
 # --- values --------------------------------------------------------------------------------------
@@ -154,7 +155,9 @@ class Table:
 class Chart:
     """One drawable view, ready to render.
 
-    ``spec`` is the Vega-Lite spec with its data inline; ``columns`` and ``rows`` are exactly the
+    ``spec`` is the Vega-Lite spec the page draws, with its data inline; ``description`` says what the
+    chart shows in sentences (the view's description, then the largest and smallest values, and the
+    trend along a time axis); ``columns`` and ``rows`` are exactly the
     rows the chart draws (after the view's filters, and after aggregation for a large table), as
     JSON values: numbers, text, ISO dates, None. ``source_rows`` counts the rows before
     aggregation; ``aggregation`` says how they were aggregated, or is None. ``values`` counts the
@@ -173,6 +176,7 @@ class Chart:
     source_rows: int = 0
     aggregation: str | None = None
     values: int | None = None
+    text_alternative: str = ""  # every value read out (or each series summarised): the image's alt text
 
     @property
     def html_id(self) -> str:
@@ -259,13 +263,16 @@ def build_chart(view: dict, tables: dict[str, Table], key: str,
     else:
         draft = _vega_lite_draft(view["spec"], fields, rows)
     title = _chart_title(view, tables, resources)
-    description = _join(view.get("description"), _describe(draft, fields))
-    chart = _finish(draft, title, description)
-    spec = chart.to_dict(validate=False)
-    return Chart(key=key, name=str(view.get("name")), title=title, description=description, chart=chart,
-                 spec=spec, columns=draft.columns, rows=tuple(tuple(r.get(c) for c in draft.columns) for r in draft.rows),
+    summary, readout = _describe(draft, fields)
+    description = _join(view.get("description"), summary)
+    spec = _finish(draft, description)
+    cls = next((c for key, c in _CHART_CLASSES if key in spec), alt.Chart)
+    return Chart(key=key, name=str(view.get("name")), title=title, description=description,
+                 chart=cls.from_dict(spec, validate=False), spec=spec, columns=draft.columns,
+                 rows=tuple(tuple(r.get(c) for c in draft.columns) for r in draft.rows),
                  source_rows=draft.source_rows, aggregation=draft.aggregation,
-                 values=None if draft.roles is None else len(_points(draft, draft.roles, fields)))
+                 values=None if draft.roles is None else len(_points(draft, draft.roles, fields)),
+                 text_alternative=readout)
 
 
 def data_for_view(view: dict, tables: dict[str, Table], resource_names: Sequence[str] | None = None,
@@ -386,12 +393,12 @@ def _simple_draft(spec: dict, fields: dict[str, Field], rows: list[dict]) -> _Dr
     series = [spec["series"]] if isinstance(spec["series"], str) else list(spec["series"])
     mark = "bar" if spec["type"] == "bar" else "line"
     kind = _kind_of(group)
-    value_title = _value_title([fields[s] for s in series])
+    units = _row_units(rows)
+    value_title = _value_title([fields[s] for s in series], units)
     roles = _Roles(mark, group.name, group.label, kind, tuple(series),
                    tuple(fields[s].label_with_unit for s in series))
     columns = (group.name, *series)
     source_rows = len(rows)
-    units = _row_units(rows)
     rows, aggregation = _bounded([{c: r[c] for c in columns} for r in rows], roles)
     # Categories read best down the side, where long labels fit; time and numbers run along x.
     horizontal = mark == "bar" and kind == "nominal"
@@ -414,15 +421,28 @@ def _simple_draft(spec: dict, fields: dict[str, Field], rows: list[dict]) -> _Dr
         tooltip += [alt.Tooltip(field=key, type="nominal", title="Series"),
                     alt.Tooltip(field=val, type="quantitative", title=value_title)]
     unit = base.encode(**encoding, tooltip=tooltip).to_dict(validate=False)
+    if horizontal and _generic_title(group):
+        unit["encoding"][along]["title"] = None  # "Label" above the labels says nothing: the labels do
     for key in ("config", "$schema"):  # altair's defaults: the site theme replaces them in _finish
         unit.pop(key, None)
     chart = _chart_from_dict(_with_hover_points(unit))
     return _Draft(chart, roles, columns, tuple(rows), source_rows, aggregation, () if aggregation else units)
 
 
-def _value_title(series: list[Field]) -> str:
-    """The value axis: the one series' title and unit, or "Value" and the unit they share."""
+def _generic_title(f: Field) -> bool:
+    """Whether a field's title only repeats its name ("Value" for "value"): it tells a reader nothing."""
+    return f.label.strip().lower() == f.name.replace("_", " ").strip().lower()
+
+
+def _value_title(series: list[Field], units: Sequence[str | None] = ()) -> str:
+    """The value axis: the one series' title (from the schema) and unit, or "Value" and the unit they
+    share. A unit given per row (a "unit" column) that every row shares stands for a title that only
+    repeats the field's name: "Officers", not "Value"."""
+    shared = set(units) if units else set()
+    row_unit = shared.pop() if len(shared) == 1 and None not in shared else None
     if len(series) == 1:
+        if series[0].unit is None and row_unit:
+            return row_unit[:1].upper() + row_unit[1:] if _generic_title(series[0]) else f"{series[0].label} ({row_unit})"
         return series[0].label_with_unit
     units = {f.unit for f in series}
     return f"Value ({units.pop()})" if len(units) == 1 and None not in units else "Value"
@@ -1037,8 +1057,11 @@ def _with_hover_points(spec: dict) -> dict:
     return {**outer, "layer": [{"mark": mark, "encoding": drawn}, hover]}
 
 
-def _static_spec(spec: dict) -> dict:
-    """The spec without its hover layers: a static drawing has no pointer to hover with."""
+def _static_spec(spec: dict, width: int | None = None) -> dict:
+    """The spec without its hover layers (a static drawing has no pointer to hover with), ``width`` px
+    wide where the page's chart takes its container's width."""
+    if width is not None and isinstance(spec, dict) and spec.get("width") == "container":
+        return {**_static_spec(spec), "width": width}
     if not isinstance(spec, dict):
         return spec
     result = {}
@@ -1299,25 +1322,84 @@ _MARK_WORDS = {"bar": "Bar chart", "line": "Line chart", "area": "Area chart", "
                "arc": "Pie chart", "text": "Table chart", "rule": "Chart", "trail": "Line chart"}
 
 
-def _describe(draft: _Draft, fields: dict[str, Field]) -> str:
-    """A sentence that says what is drawn, with the values, written from the rows drawn."""
+def _describe(draft: _Draft, fields: dict[str, Field]) -> tuple[str, str]:
+    """(summary, read-out) of what is drawn, written from the rows drawn.
+
+    The summary is sentences a reader sees under the chart: the largest and the smallest value, and
+    for a time axis how the series moved from first to last. The read-out is the chart's text
+    alternative: every value, or a summary of each series when there are more than ``MAX_LISTED``.
+    """
     roles = draft.roles
     if roles is None:
-        return f"Chart of {_plural(len(draft.rows), 'row')}; the values are in the data table."
+        text = f"Chart of {_plural(len(draft.rows), 'row')}; the values are in the data table."
+        return _join(text, draft.aggregation), _join(text, draft.aggregation)
     kind = _MARK_WORDS.get(roles.mark, "Chart")
-    what = f"{kind} of {' and '.join(roles.measure_titles)}"
-    if roles.dimension:
-        what += f" by {roles.dimension_title}"
-    if roles.series and roles.series != roles.dimension:
-        what += f" and {roles.series_title}"
     points = _points(draft, roles, fields)
     if not points:
-        text = f"{what}, with no values."
-    elif len(points) <= MAX_LISTED:
-        text = f"{what}. " + "; ".join(_read_out(p, roles) for p in _ordered(points, roles.order)) + "."
+        return _join("The chart has no values to draw.", draft.aggregation), f"{kind}, with no values."
+    if len(points) <= MAX_LISTED:
+        readout = f"{kind}. " + "; ".join(_read_out(p, roles) for p in _ordered(points, roles.order)) + "."
     else:
-        text = f"{what}. " + " ".join(_summary(series, roles) for series in _by_series(points))
-    return _join(text, draft.aggregation)
+        readout = f"{kind}. " + " ".join(_summary(series, roles) for series in _by_series(points))
+    if roles.dimension_kind == "nominal" and len({json.dumps(p.position, default=str) for p in points}) == len(points):
+        # One value per category: a colour (a qualifier, say) tells something of each bar, not a series.
+        summary = _sentences(points, roles, tagged=True)
+    else:
+        summary = " ".join(_sentences(series, roles) for series in _by_series(points))
+    return _join(summary, draft.aggregation), _join(readout, draft.aggregation)
+
+
+def _sentences(points: list[_Point], roles: _Roles, tagged: bool = False) -> str:
+    """"Through MPS custody is the largest, 207,000 people (rounded); Given reporting conditions the smallest,
+    903 people (exact)." and, along a time axis, "From 31 March 1984 to 31 December 2025 it fell from ..."."""
+    name = None if tagged else points[0].series
+    where = f"Of {name}, " if name is not None else ""
+
+    def said(p: _Point) -> str:
+        text = _with_unit(_number(p.value), p.unit)
+        return f"{text} ({p.series})" if tagged and p.series is not None else text
+
+    if len(points) == 1:
+        p = points[0]
+        text = f"{where}{_place(p, roles)}: {said(p)}." if p.position is not None else \
+            f"{where}{p.measure}: {said(p)}."
+        return _capitalised(text)
+    high = max(points, key=lambda p: p.value)
+    low = min(points, key=lambda p: p.value)
+    if high.value == low.value:
+        text = f"{where}all {len(points):,} values are {said(high)}."
+        return _capitalised(text)
+    if roles.dimension_kind == "nominal" or roles.dimension is None:
+        large, small = ("larger", "smaller") if len(points) == 2 else ("largest", "smallest")
+
+        def extreme(value, word: str, verb: bool) -> str:
+            tied = [p for p in points if p.value == value]
+            if len(tied) == 1:
+                return f"{_place(tied[0], roles)}{' is' if verb else ''} the {word}, {said(tied[0])}"
+            names = [_place(p, roles) + (f" ({p.series})" if tagged and p.series is not None else "") for p in tied]
+            return (f"{', '.join(names[:-1])} and {names[-1]}{' are' if verb else ''} the {word}, "
+                    f"{_with_unit(_number(value), tied[0].unit)} each")
+
+        return _capitalised(f"{where}{extreme(high.value, large, True)}; {extreme(low.value, small, False)}.")
+    along = sorted((p for p in points if p.position is not None), key=lambda p: _sort_key(p.position))
+    first, last = along[0], along[-1]
+    subject = str(name) if name is not None else first.measure
+    if last.value == first.value:
+        moved = f"was {said(last)} at the start ({_position(first.position, roles)}) and at the end " \
+                f"({_position(last.position, roles)})"
+    else:
+        moved = (f"{'rose' if last.value > first.value else 'fell'} from {said(first)} "
+                 f"({_position(first.position, roles)}) to {said(last)} ({_position(last.position, roles)})")
+    return _capitalised(f"{subject} {moved}; the highest was {said(high)} ({_position(high.position, roles)}), "
+                        f"the lowest {said(low)} ({_position(low.position, roles)}).")
+
+
+def _place(p: _Point, roles: _Roles) -> str:
+    return _position(p.position, roles) if p.position is not None else p.measure
+
+
+def _capitalised(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 @dataclass(frozen=True)
@@ -1396,20 +1478,7 @@ def _position(value, roles: _Roles) -> str:
     return str(value)
 
 
-def _date_words(value: str) -> str:
-    """"1984-03-31" as "31 March 1984"; English month names, whatever the machine's locale."""
-    match = re.fullmatch(r"(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?(T.*)?", value)
-    if not match:
-        return value
-    year, month, day, time = match.groups()
-    words = year
-    if month:
-        words = f"{_MONTHS[int(month) - 1]} {words}"
-    if day:
-        words = f"{int(day)} {words}"
-    if time and time.strip("T") not in ("00:00:00", "00:00:00Z", "00:00:00+00:00"):
-        words += f" {time.strip('T')[:5]}"
-    return words
+_date_words = dates.date_words
 
 
 def _number(value) -> str:
@@ -1424,26 +1493,231 @@ def _number(value) -> str:
 
 # --- the theme and the finished chart -------------------------------------------------------------
 
-def _finish(draft: _Draft, title: str, description: str) -> alt.TopLevelMixin:
-    """The draft with the site theme, its title, its text alternative and its rows inline."""
-    chart = draft.chart.copy(deep=True)
-    chart.data = alt.Data(values=[dict(r) for r in draft.rows])
-    if chart.title is alt.Undefined:  # a title the publisher's spec draws is kept as written
-        chart.title = alt.Title(_title_lines(title))
-    chart.description = description
-    if isinstance(chart, (alt.Chart, alt.LayerChart)) and chart.width is alt.Undefined:
-        # The interactive chart fills its container (readable type on a phone); the static drawing,
-        # which has no container, falls back to config.view.continuousWidth.
-        chart.width = "container"
-        # Only the width follows the container: heights are set by the number of bars, and asking
-        # Vega to fit them too makes it warn in the reader's console.
-        chart.autosize = alt.AutoSizeParams(type="fit-x", contains="padding")
-    user_config = chart.config.to_dict() if chart.config is not alt.Undefined else {}
-    chart.config = alt.Config.from_dict(_merged(THEME, user_config), validate=False)
-    return chart
+def _finish(draft: _Draft, description: str) -> dict:
+    """The draft as the page draws it: the site theme, its text alternative, its rows inline, one colour
+    per qualifier, bars that carry their values, and a layout that fits a phone (see ``_fitted``).
+
+    The page shows the chart's title in HTML, where it wraps: the drawing itself carries no title,
+    unless the publisher's spec draws one. The downloads add it (``export_spec``).
+    """
+    spec = draft.chart.to_dict(validate=False)
+    spec.pop("$schema", None)
+    spec.pop("config", None)
+    user_config = draft.chart.config.to_dict() if draft.chart.config is not alt.Undefined else {}
+    spec["data"] = {"values": [dict(r) for r in draft.rows]}
+    spec["description"] = description
+    _fix_colours(spec, draft.rows)
+    if spec.get("width") is None and ("mark" in spec or "layer" in spec):
+        # The interactive chart fills its container (readable type on a phone); the static drawings,
+        # which have no container, are given a width (``_static_spec``).
+        spec["width"] = "container"
+        spec["autosize"] = {"type": "fit-x", "contains": "padding"}
+        spec = _fitted(spec, draft.rows)
+    spec["config"] = _merged(THEME, user_config)
+    return spec
 
 
-def _title_lines(title: str, width: int = 70) -> str | list[str]:
+# --- one colour per meaning -------------------------------------------------------------------------
+
+# How a figure is stated, one colour each on every chart of the site (Okabe-Ito, by contrast against
+# white: the five that meet 3:1 on their own first; orange and sky blue (2.3:1) go to the two least
+# common qualifiers, on bars, which all carry a dark outline that meets 3:1).
+QUALIFIER_COLOURS = {
+    "exact": "#0072B2",        # blue, 5.2:1
+    "rounded": "#009E73",      # bluish green, 3.4:1
+    "approximate": "#CC79A7",  # reddish purple, 3.1:1
+    "estimate": "#595959",     # grey, 7:1 (not Okabe-Ito: a neutral the palette lacks)
+    "lower bound": "#000000",  # black
+    "target": "#D55E00",       # vermillion, 3.9:1
+    "aspiration": "#E69F00",   # orange, 2.3:1 (outlined)
+    "planned": "#56B4E9",      # sky blue, 2.3:1 (outlined)
+}
+_COLOUR_CHANNELS = ("color", "fill", "stroke")
+
+
+def qualifier_colours(values: Iterable) -> tuple[list, list[str]]:
+    """(domain, range) for a colour scale of qualifiers: the known ones in ``QUALIFIER_COLOURS``' order
+    with their colours, then any others in the order given, with the palette's colours the known ones
+    left free (after those, the palette again)."""
+    present = list(dict.fromkeys(v for v in values if v is not None))
+    known = [q for q in QUALIFIER_COLOURS if q in present]
+    others = [v for v in present if v not in QUALIFIER_COLOURS]
+    used = {QUALIFIER_COLOURS[q] for q in known}
+    free = [c for c in PALETTE if c not in used] or list(PALETTE)
+    return known + others, [QUALIFIER_COLOURS[q] for q in known] + [free[n % len(free)] for n in range(len(others))]
+
+
+def _is_qualifier(definition: dict, values: list) -> bool:
+    words = f"{definition.get('field', '')} {definition.get('title', '')}".lower()
+    texts = [v for v in values if v is not None]
+    return "qualifier" in words or (bool(texts) and all(isinstance(v, str) and v in QUALIFIER_COLOURS for v in texts))
+
+
+def _fix_colours(spec: dict, rows: Sequence[dict]) -> None:
+    """Every colour that encodes a qualifier gets the site's colour for it, whatever chart it is on.
+    A publisher's own scale (a domain, a range or a scheme) is kept as written."""
+    for channel, d in _channel_defs(spec):
+        if channel not in _COLOUR_CHANNELS or not isinstance(d.get("field"), str):
+            continue
+        if d.get("type") not in (None, "nominal", "ordinal") or d.get("aggregate") is not None:
+            continue
+        scale = d.get("scale")
+        if scale is None and "scale" in d:
+            continue  # "scale": null draws the values as colours
+        if isinstance(scale, dict) and any(k in scale for k in ("domain", "range", "scheme")):
+            continue
+        column = re.sub(r"\\(.)", r"\1", d["field"])
+        values = [r.get(column) for r in rows]
+        if not _is_qualifier(d, values):
+            continue
+        domain, colours = qualifier_colours(values)
+        d["scale"] = {**(scale or {}), "domain": domain, "range": colours}
+
+
+# --- a layout that fits ---------------------------------------------------------------------------
+
+STEP = 24           # px per category on a discrete axis (config.view.step)
+LINE_HEIGHT = 15    # px per line of a 12 px label
+BAR_HEIGHT = 20     # px of a bar that has its label above it
+LABEL_WRAP = 44     # characters per line of a category label above its bar (at most about 280 px)
+LEGEND_WIDTH = 300  # px a legend may take: it fits a phone's 340 px drawing
+# The label broken after at most LABEL_WRAP characters, at spaces, its lines in reverse order (see below).
+_WRAP_EXPR = ("reverse(split(trim(replace(trim(datum.label), /(.{1,%d})(\\s+|$)/g, '$1\\n')), '\\n'))" % LABEL_WRAP)
+
+
+def _fitted(spec: dict, rows: Sequence[dict]) -> dict:
+    """The layout for a page that may be a phone's: what would be cut at 340 px is moved or wrapped.
+
+    * Horizontal bars (categories down the side): each category's label sits above its bar, wrapped
+      after ``LABEL_WRAP`` characters, so the bars take the whole width instead of a third of it, and
+      each bar carries its value at its end, so that a bar too small to see next to a large one is
+      still read (977 beside 207,000). The chart is as tall as its bars need.
+    * Columns (categories along the bottom): each column carries its value above it.
+    * A legend goes below the chart, from its left edge, in as many columns as fit 300 px.
+    * A discrete y axis gets a height in pixels rather than a "step": Vega-Lite cannot fit a height
+      made of steps to a container, and says so in the reader's console.
+    """
+    if not _is_unit(spec) or "transform" in spec:
+        return _with_legends(_with_height(spec, rows), rows)
+    encoding = spec.get("encoding") or {}
+    mark = spec["mark"] if isinstance(spec["mark"], str) else spec["mark"].get("type")
+    x, y = encoding.get("x"), encoding.get("y")
+    if mark != "bar" or not isinstance(x, dict) or not isinstance(y, dict) or \
+            any(c in encoding for c in ("row", "column", "facet", "x2", "y2", "xOffset", "yOffset")):
+        return _with_legends(_with_height(spec, rows), rows)
+    if y.get("type") in ("nominal", "ordinal") and x.get("type") == "quantitative" and isinstance(y.get("field"), str) \
+            and "height" not in spec:  # a height the publisher chose is kept, and the layout with it
+        return _with_legends(_bars_with_labels_above(spec, rows), rows)
+    if x.get("type") in ("nominal", "ordinal") and y.get("type") == "quantitative":
+        return _with_legends(_with_value_labels(spec, rows, "y"), rows)
+    return _with_legends(_with_height(spec, rows), rows)
+
+
+def _column(definition: dict) -> str:
+    return re.sub(r"\\(.)", r"\1", definition["field"])
+
+
+def _distinct(rows: Sequence[dict], definition: dict) -> list:
+    column = _column(definition)
+    return list(dict.fromkeys(json.dumps(r.get(column), sort_keys=True, default=str) for r in rows))
+
+
+def _with_height(spec: dict, rows: Sequence[dict]) -> dict:
+    """A chart with categories down the side gets their number times ``STEP`` as its height."""
+    y = (spec.get("encoding") or {}).get("y") if isinstance(spec.get("encoding"), dict) else None
+    if "height" in spec or not isinstance(y, dict) or y.get("type") not in ("nominal", "ordinal") \
+            or not isinstance(y.get("field"), str) or "facet" in spec:
+        return spec
+    return {**spec, "height": max(1, len(_distinct(rows, y))) * STEP}
+
+
+def _one_row_each(rows: Sequence[dict], definition: dict, value: dict) -> bool:
+    """Whether each category has one value: then a label per bar says the bar's value."""
+    return (value.get("aggregate") is None and value.get("bin") is None and isinstance(value.get("field"), str)
+            and len(_distinct(rows, definition)) == len(rows))
+
+
+def _value_label(value: dict, **mark) -> dict:
+    text = {k: value[k] for k in ("field", "type", "format", "formatType") if k in value}
+    text.setdefault("format", ",~f") if text.get("type") == "quantitative" else None
+    return {"mark": {"type": "text", "color": TEXT, "fontSize": 12, **mark},
+            "encoding": {"text": text, "color": {"value": TEXT}}}
+
+
+def _layered(spec: dict, layers: list[dict], category: str, value: str) -> dict:
+    """The bars with more layers (their value labels) over the same encoding."""
+    encoding = dict(spec["encoding"])
+    sort = encoding[category].get("sort")
+    if sort in (value, f"-{value}"):
+        # Layers' domains are unioned, and Vega-Lite cannot union a sort by a channel (the bars sum,
+        # the labels do not): it says so in the console and sorts by name. One row per bar: its
+        # largest value is its value.
+        encoding[category] = {**encoding[category], "sort": {
+            "field": encoding[value]["field"], "op": "max", "order": "descending" if sort.startswith("-") else "ascending"}}
+    outer = {k: v for k, v in spec.items() if k not in ("mark", "encoding")}
+    return {**outer, "encoding": encoding, "layer": [{"mark": spec["mark"]}, *layers]}
+
+
+def _with_value_labels(spec: dict, rows: Sequence[dict], value_channel: str) -> dict:
+    encoding = spec["encoding"]
+    category = encoding["x" if value_channel == "y" else "y"]
+    if not _one_row_each(rows, category, encoding[value_channel]):
+        return spec
+    return _layered(spec, [_value_label(encoding[value_channel], align="center", baseline="bottom", dy=-4)],
+                    "x" if value_channel == "y" else "y", value_channel)
+
+
+def _bars_with_labels_above(spec: dict, rows: Sequence[dict]) -> dict:
+    encoding = {**spec["encoding"]}
+    y = dict(encoding["y"])
+    categories = [r.get(_column(y)) for r in rows]
+    lines = max([len(_wrapped(str(c))) for c in categories if c is not None] or [1])
+    # One category: [gap][label lines][3 px][bar][gap]. Multi-line labels grow upwards from the bar
+    # (the lines are reversed and drawn with a negative line height), so every label ends 3 px above it.
+    step = BAR_HEIGHT + 3 + lines * LINE_HEIGHT + 10
+    padding = 1 - BAR_HEIGHT / step
+    axis = y.get("axis") if isinstance(y.get("axis"), dict) else {}
+    if y.get("axis", {}) is not None:
+        y["axis"] = {"domain": False, "ticks": False, "labelAlign": "left", "labelBaseline": "bottom",
+                     "labelPadding": 0, "labelLimit": 0, "labelExpr": _WRAP_EXPR, "labelLineHeight": -LINE_HEIGHT,
+                     "labelOffset": -(BAR_HEIGHT / 2 + 3),
+                     "titleAngle": 0, "titleAlign": "left", "titleAnchor": "start", "titleBaseline": "bottom",
+                     "titleX": 0, "titleY": -(lines * LINE_HEIGHT + 6) + LINE_HEIGHT, **axis}
+    y["scale"] = {"paddingInner": round(padding, 4), "paddingOuter": round(padding / 2, 4), **(y.get("scale") or {})}
+    encoding["y"] = y
+    spec = {**spec, "encoding": encoding, "height": max(1, len(_distinct(rows, y))) * step}
+    if not _one_row_each(rows, y, encoding["x"]):
+        return spec
+    return _layered(spec, [_value_label(encoding["x"], align="left", baseline="middle", dx=4)], "y", "x")
+
+
+def _wrapped(label: str) -> list[str]:
+    """The lines ``_WRAP_EXPR`` breaks a label into (for the chart's height)."""
+    found = re.findall(r"(.{1,%d})(?:\s+|$)" % LABEL_WRAP, label.strip())
+    return [f for f in found if f] or [label]
+
+
+def _with_legends(spec: dict, rows: Sequence[dict]) -> dict:
+    """Each colour legend below the chart, in as many columns as fit ``LEGEND_WIDTH`` px."""
+    encoding = spec.get("encoding") if isinstance(spec.get("encoding"), dict) else None
+    if encoding is None:
+        return spec
+    for channel in _COLOUR_CHANNELS:
+        d = encoding.get(channel)
+        if not isinstance(d, dict) or not isinstance(d.get("field"), str) or d.get("legend", {}) is None \
+                or d.get("type") not in (None, "nominal", "ordinal"):
+            continue
+        labels = [str(v) for v in dict.fromkeys(r.get(_column(d)) for r in rows) if v is not None]
+        widest = max([len(label) for label in labels] or [1]) * 7 + 25  # symbol, gap and about 7 px a letter
+        columns = max(1, min(len(labels), LEGEND_WIDTH // widest))
+        d = dict(d)
+        d["legend"] = {"orient": "bottom", "direction": "horizontal", "columns": columns, "labelLimit": LEGEND_WIDTH - 25,
+                       **(d.get("legend") or {})}
+        encoding = {**encoding, channel: d}
+    return {**spec, "encoding": encoding}
+
+
+def _title_lines(title: str, width: int = 64) -> str | list[str]:
     """A long title broken into lines: Vega draws a title on one line and cuts what does not fit."""
     if len(title) <= width:
         return title
@@ -1466,9 +1740,17 @@ def _merged(base: dict, override: dict) -> dict:
 
 # --- output --------------------------------------------------------------------------------------
 
-def spec_json(chart: Chart) -> str:
-    """The Vega-Lite spec as JSON, keys sorted, so the same chart is the same bytes."""
-    return json.dumps(chart.spec, sort_keys=True, indent=2, ensure_ascii=False)
+def spec_json(chart: Chart, credit: str | None = None) -> str:
+    """The Vega-Lite spec as JSON, keys sorted, so the same chart is the same bytes. With ``credit``,
+    the spec of the download: the page's, with the title and credit line of ``export_spec``."""
+    spec = chart.spec if credit is None else {**chart.spec, "title": export_spec(chart, credit)["title"]}
+    return json.dumps({"$schema": VEGA_LITE_SCHEMA, **spec}, sort_keys=True, indent=2, ensure_ascii=False)
+
+
+def svg_size(svg: str) -> str:
+    """"600 192": the width and height of a drawing, from its viewBox (for the page's <img>)."""
+    match = re.search(r'viewBox="0 0 ([\d.]+) ([\d.]+)"', svg)
+    return f"{round(float(match.group(1)))} {round(float(match.group(2)))}" if match else f"{WIDTH} 300"
 
 
 def chart_id(key: str) -> str:
@@ -1567,9 +1849,10 @@ def close_renderer() -> None:
 atexit.register(close_renderer)
 
 
-def _draw(chart: Chart, kind: str, scale: float = 1):
-    """The chart's static spec drawn by vl-convert in the child process: SVG text or PNG bytes."""
-    spec, options = _static_spec(chart.spec), _vl_convert_options()
+def _draw(chart: Chart, kind: str, scale: float = 1, spec: dict | None = None):
+    """A static spec of the chart (by default the page's, ``WIDTH`` px wide) drawn by vl-convert in the
+    child process: SVG text or PNG bytes."""
+    spec, options = spec if spec is not None else _static_spec(chart.spec, WIDTH), _vl_convert_options()
     with _RENDERER_LOCK:
         renderer = _current_renderer()
         try:
@@ -1647,19 +1930,49 @@ def _panic_message(output: str) -> str:
     return ""
 
 
-def render_svg(chart: Chart) -> str:
-    """The chart as an SVG element to put inline in HTML, labelled for screen readers.
+def render_svg(chart: Chart, width: int = WIDTH) -> str:
+    """The chart as the page shows it without JavaScript (no title: the page gives it), ``width`` px
+    wide: an SVG labelled for screen readers, see ``_accessible_svg``."""
+    svg = _draw(chart, "svg", spec=_static_spec(chart.spec, width))
+    return _accessible_svg(svg, chart_id(chart.key), chart.title, _join(chart.description, chart.text_alternative))
 
-    vl-convert's SVG has no title or description: this adds ``role="img"``, a ``<title>`` and a
-    ``<desc>`` that ``aria-labelledby`` names, drops the XML declaration, and drops the fixed width and
-    height so that, with its viewBox, the drawing scales to the width of a phone. Its ids are
-    prefixed with the chart's, so that two charts on a page never share a clip path.
-    """
-    svg = _draw(chart, "svg")
-    return _accessible_svg(svg, chart_id(chart.key), chart.title, chart.description)
+
+def export_spec(chart: Chart, credit: str = "") -> dict:
+    """The spec of the chart's downloads: ``WIDTH`` px wide, with its title drawn and, below it, the
+    credit line (source, licence, site), so that the image says where it comes from wherever it goes."""
+    spec = _static_spec(chart.spec, WIDTH)
+    title = spec.get("title")
+    title = dict(title) if isinstance(title, dict) else {"text": title} if title else {"text": _title_lines(chart.title)}
+    if credit.strip():
+        title["subtitle"] = _credit_lines(" ".join(credit.split()))
+        title["subtitlePadding"] = 6
+        title["subtitleFontSize"] = 12
+        title["offset"] = 14
+    return {**spec, "title": title}
+
+
+def _credit_lines(credit: str, width: int = 84) -> list[str]:
+    """The credit line broken between its sentences (a sentence longer than a line, between words)."""
+    lines: list[str] = []
+    for sentence in re.split(r"(?<=\.) (?=[A-Z])", credit):
+        if lines and len(lines[-1]) + 1 + len(sentence) <= width:
+            lines[-1] += " " + sentence
+        else:
+            broken = _title_lines(sentence, width)
+            lines += [broken] if isinstance(broken, str) else broken
+    return lines
+
+
+def render_export_svg(chart: Chart, credit: str = "") -> str:
+    """The chart as the "Image (SVG)" download: title and credit line drawn (``export_spec``), labelled."""
+    svg = _draw(chart, "svg", spec=export_spec(chart, credit))
+    return _accessible_svg(svg, chart_id(chart.key), chart.title, _join(chart.description, chart.text_alternative))
 
 
 def _accessible_svg(svg: str, html_id: str, title: str, description: str) -> str:
+    """vl-convert's SVG, which has no title or description, with ``role="img"``, a ``<title>`` and a
+    ``<desc>`` that ``aria-labelledby`` names, without its XML declaration, and with its ids prefixed
+    with the chart's. Its width and height stay: an image opens at the size it was drawn."""
     svg = re.sub(r"^\s*<\?xml[^>]*\?>\s*", "", svg)
     svg = re.sub(r"^\s*<!DOCTYPE[^>]*>\s*", "", svg)
     svg = _prefix_ids(svg, html_id)
@@ -1667,7 +1980,7 @@ def _accessible_svg(svg: str, html_id: str, title: str, description: str) -> str
     if not match:
         raise BuildError("vl-convert returned something that is not an SVG drawing",
                          hint="check the vl-convert-python version against requirements.txt")
-    attributes = re.sub(r'\s(width|height|role|aria-label|aria-labelledby)="[^"]*"', "", match.group(1))
+    attributes = re.sub(r'\s(role|aria-label|aria-labelledby)="[^"]*"', "", match.group(1))
     title_id, desc_id = f"{html_id}-title", f"{html_id}-desc"
     head = (f'<svg{attributes} role="img" aria-labelledby="{title_id} {desc_id}">'
             f'<title id="{title_id}">{escape(title)}</title><desc id="{desc_id}">{escape(description)}</desc>')
@@ -1683,9 +1996,10 @@ def _prefix_ids(svg: str, prefix: str) -> str:
     return svg
 
 
-def render_png(chart: Chart) -> bytes:
-    """The chart as a PNG at twice its size, for the "download PNG" link."""
-    return _draw(chart, "png", scale=2)
+def render_png(chart: Chart, credit: str = "") -> bytes:
+    """The chart as a PNG at twice its size, for the "download PNG" link: the same drawing as
+    ``render_export_svg``, title and credit line included."""
+    return _draw(chart, "png", scale=2, spec=export_spec(chart, credit))
 
 
 def rows_csv(chart: Chart) -> str:

@@ -39,7 +39,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Iterable, Sequence
 
-from . import names
+from . import dates, names
 
 SOURCES_TABLE = names.SOURCES_TABLE  # the resource named "sources"
 SOURCE_ID_FIELD = "id"  # of the sources table: the id a row's source cell names
@@ -357,3 +357,84 @@ def value_forms(value, unit: str = "") -> tuple[str, ...]:
     elif (period := re.search(r"\bper (\w+)$", unit_text)) is not None:
         forms += [f"{plain}/{period.group(1)}", f"{plain} a {period.group(1)}", f"{plain} per {period.group(1)}"]
     return tuple(dict.fromkeys(forms))
+
+
+# --- links to a source document and the period of figures (issue 10) -----------------------------
+# The sources table may give where the original document is published (``url``) and an archived copy
+# of it (``archived_url``): optional columns, each an http(s) address. Figure tables may date each
+# figure by ``period_start`` and ``period_end`` (the period it covers) or ``as_of`` (the day a count
+# holds); the period a package covers is read from them unless its descriptor gives ``temporal``.
+
+SOURCE_URL_FIELD = "url"
+SOURCE_ARCHIVED_URL_FIELD = "archived_url"
+SOURCE_LINK_FIELDS = (SOURCE_URL_FIELD, SOURCE_ARCHIVED_URL_FIELD)
+PERIOD_START_FIELD = "period_start"
+PERIOD_END_FIELD = "period_end"
+AS_OF_FIELD = "as_of"
+PERIOD_FIELDS = (PERIOD_START_FIELD, PERIOD_END_FIELD, AS_OF_FIELD)
+TEMPORAL_KEY = "temporal"  # of a descriptor: {"start": "2012-06-01", "end": "2013-07-24"} or "2012-06/2013-07"
+# The words a figure row may give about itself, shown beside its value (plan.Figure, figure_blocks).
+LABEL_FIELD = "label"  # a short name of the figure; its id when absent
+QUALIFIER_FIELD = "qualifier"  # exact, rounded, approximate, target... (charts colour by it)
+MEASURE_FIELD = "measure"  # what is counted, in words
+NOTE_FIELD = "note"
+DATE_FIELD = "date"
+# A figure so qualified says what is to come, not what was measured: its dates (the day a target is to
+# be met) are not part of the period the data covers.
+FORWARD_QUALIFIERS = frozenset({"target", "aspiration", "planned", "forecast", "projection", "estimate of future"})
+
+
+def is_web_url(value) -> bool:
+    """An absolute http(s) address with a host and no spaces or control characters: a link a page may carry."""
+    from urllib.parse import urlparse
+
+    if not isinstance(value, str) or not value.startswith(("https://", "http://")):
+        return False
+    if any(c.isspace() or ord(c) < 32 or ord(c) == 127 for c in value):
+        return False
+    try:
+        return bool(urlparse(value).hostname)
+    except ValueError:
+        return False
+
+
+def descriptor_period(descriptor: dict):
+    """The period a descriptor's ``temporal`` gives, as (start, end) dates, or None."""
+    temporal = descriptor.get(TEMPORAL_KEY) if isinstance(descriptor, dict) else None
+    if isinstance(temporal, str) and "/" in temporal:
+        start_text, end_text = temporal.split("/", 1)
+    elif isinstance(temporal, dict):
+        start_text = temporal.get("start") or temporal.get("startDate")
+        end_text = temporal.get("end") or temporal.get("endDate")
+    else:
+        return None
+    start, end = dates.as_date(start_text), dates.as_date(end_text, end=True)
+    if start is None and end is None:
+        return None
+    start, end = start or end, end or start
+    return (start, end) if start <= end else (end, start)
+
+
+def data_period(descriptor: dict, resources: Iterable):
+    """The period a package's data covers, as (start, end) dates, or None when nothing dates it.
+
+    The descriptor's ``temporal`` when it gives one; else the earliest and latest of the
+    ``period_start``, ``period_end`` and ``as_of`` cells of its figure tables, less the figures whose
+    ``qualifier`` looks ahead (``FORWARD_QUALIFIERS``: a target's deadline is no date of the data).
+    ``resources`` are the plan's (``name``, ``tabular``, ``fields`` with ``name``, ``primary_key``, ``rows``)."""
+    given = descriptor_period(descriptor)
+    if given is not None:
+        return given
+    days = []
+    for resource in resources:
+        if not getattr(resource, "tabular", False) or is_sources_table(resource):
+            continue
+        names_ = [f.name for f in resource.fields]
+        if not columns(names_, getattr(resource, "primary_key", ())).has_figures:
+            continue
+        dated = [n for n in PERIOD_FIELDS if n in names_]
+        for row in resource.rows:
+            if str(row.get(QUALIFIER_FIELD) or "").strip().lower() in FORWARD_QUALIFIERS:
+                continue
+            days += [d for n in dated if (d := dates.as_date(row.get(n), end=n != PERIOD_START_FIELD)) is not None]
+    return (min(days), max(days)) if days else None

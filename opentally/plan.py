@@ -11,17 +11,16 @@ the commentary file and line).
 from __future__ import annotations
 
 import hashlib
-import io
 import os
 import re
-import zipfile
+import subprocess
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from pathlib import Path
 
 from frictionless import Package
 
-from . import charts, conventions, views
+from . import charts, citation, conventions, dates, views
 from .commentary import CommentaryPage, MacroCall, read_commentary
 from .files import scan_site_src
 from .issues import Issue, error
@@ -30,7 +29,6 @@ from .sanitise import demote_headings, markdown_to_safe_html
 
 PREVIEW_ALL_UP_TO = 100  # a table of this many rows or fewer is shown whole
 PREVIEW_ROWS = 50  # otherwise, the first rows
-_ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)  # the earliest date a zip can hold: no build time leaks into it
 
 
 @dataclass(frozen=True)
@@ -81,6 +79,12 @@ class SourceDocument:
     text: str
     page: str  # the generated page, e.g. data/operation-nexus/sources/mps-letter-2013-07-24.md
     quotes: tuple[Quote, ...]
+    # Sources and citation (issue 10): where the original is published, an archived copy (http(s)
+    # addresses, or ""), the body that issued it and the date it bears (ISO, or "").
+    url: str = ""
+    archived_url: str = ""
+    publisher: str = ""
+    date: str = ""
 
     def place_of(self, quote: str) -> Quote | None:
         """Where a quote stands in this document, or None when it is not in it."""
@@ -177,6 +181,7 @@ class PackagePlan:
     figures: dict[str, Figure] = field(repr=False)
     downloads: tuple[Download, ...]
     modified: str
+    period: tuple[date, date] | None = None  # the period the data covers (conventions.data_period)
 
     @property
     def figures_linked(self) -> int:
@@ -242,9 +247,14 @@ def _plan_package(loaded: LoadedPackage) -> PackagePlan:
     view_plans = tuple(_plan_view(name, i, v, tables, [r.name for r in resources])
                        for i, v in enumerate(descriptor.get("views") or []) if isinstance(v, dict))
     text = descriptor.get("description") or descriptor.get("readme") or ""
+    title = descriptor.get("title") or name
+    modified = _modified(descriptor) or _git_modified(loaded.directory) or _created(descriptor)
+    period = conventions.data_period(descriptor, resources)
+    about = _ZipAbout(title, str(text), citation.cite(name, title, descriptor, sources, modified,
+                                                      citation.SITE_NAME), period)
     return PackagePlan(
         name=name,
-        title=descriptor.get("title") or name,
+        title=title,
         directory=loaded.directory,
         descriptor=descriptor,
         description_html=demote_headings(markdown_to_safe_html(text), 1) if text else "",
@@ -253,8 +263,9 @@ def _plan_package(loaded: LoadedPackage) -> PackagePlan:
         views=view_plans,
         sources=sources,
         figures=_figures(name, resources, sources),
-        downloads=_package_downloads(name, loaded.directory, descriptor, resources),
-        modified=_modified(descriptor),
+        downloads=_package_downloads(name, loaded.directory, descriptor, resources, about),
+        modified=modified,
+        period=period,
     )
 
 
@@ -263,7 +274,8 @@ def _without_views(descriptor: dict) -> dict:
 
 
 def _modified(descriptor: dict) -> str:
-    for key in ("modified", "updated", "lastModified", "created"):
+    """The day the descriptor says the data last changed, or ""."""
+    for key in ("modified", "updated", "lastModified"):
         value = descriptor.get(key)
         if isinstance(value, str) and len(value) >= 10:
             try:
@@ -271,6 +283,24 @@ def _modified(descriptor: dict) -> str:
             except ValueError:
                 continue
     return ""
+
+
+def _created(descriptor: dict) -> str:
+    return citation.release_date(descriptor)
+
+
+def _git_modified(directory: Path) -> str:
+    """The day of the last commit that changed the package folder, when the project is a git repository
+    (``git log -1 --format=%cs -- datapackages/NAME``); "" otherwise. Run from the folder above the
+    package, so that a ``.git`` inside a contributor's package is never read."""
+    try:
+        result = subprocess.run(["git", "-c", "core.fsmonitor=false", "log", "-1", "--format=%cs", "--",
+                                 directory.name], cwd=directory.parent, capture_output=True, text=True, timeout=20,
+                                env={**os.environ, "GIT_OPTIONAL_LOCKS": "0"})
+    except (OSError, subprocess.SubprocessError):
+        return ""
+    text = result.stdout.strip()
+    return text if result.returncode == 0 and re.fullmatch(r"\d{4}-\d{2}-\d{2}", text) else ""
 
 
 def _plan_resource(package: str, directory: Path, resource) -> ResourcePlan:
@@ -347,9 +377,15 @@ def _source_documents(package: str, directory: Path, frictionless_package, resou
             continue
         text = (directory / path).read_text(encoding="utf-8", errors="replace")
         quotes = _quote_places(text, _quotes_citing(resources, source_id))
+        links = {name: row.get(name) if conventions.is_web_url(row.get(name)) else ""
+                 for name in conventions.SOURCE_LINK_FIELDS}
+        issued = row.get("date")
         documents.append(SourceDocument(
             id=str(source_id), title=str(row.get("title") or source_id), citation=_citation(row), path=path,
-            text=text, page=f"data/{package}/sources/{source_id}.md", quotes=quotes))
+            text=text, page=f"data/{package}/sources/{source_id}.md", quotes=quotes,
+            url=links[conventions.SOURCE_URL_FIELD], archived_url=links[conventions.SOURCE_ARCHIVED_URL_FIELD],
+            publisher=str(row.get("publisher") or ""),
+            date=issued.isoformat() if isinstance(issued, date) else ""))
     return tuple(documents)
 
 
@@ -368,19 +404,23 @@ def _quotes_citing(resources, source_id: str) -> list[str]:
 
 
 def _citation(row: dict) -> str:
+    """A source document in words: "Metropolitan Police Service, from Mark Rowley (Assistant Commissioner),
+    Letter on Operation Nexus to Joanne McCartney AM, 24 July 2013, ...". The recipient is named once:
+    not again when the title already names them."""
     parts = [row.get("publisher") or row.get("author"), row.get("title")]
     if row.get("author") and row.get("publisher"):
-        parts.insert(1, f"from {row['author']}" + (f", {row['author_role']}" if row.get("author_role") else ""))
-    if row.get("recipient"):
-        parts.append(f"to {row['recipient']}")
+        parts.insert(1, f"from {row['author']}" + (f" ({row['author_role']})" if row.get("author_role") else ""))
+    recipient = str(row.get("recipient") or "")
+    if recipient and recipient.split(",")[0].strip().casefold() not in str(row.get("title") or "").casefold():
+        parts.append(f"to {recipient}")
     if row.get("date"):
         when = row["date"]
-        parts.append(when.strftime("%-d %B %Y") if isinstance(when, date) else str(when))
+        parts.append(dates.long_date(when) if isinstance(when, date) else str(when))
     if row.get("reference"):
         parts.append(str(row["reference"]))
     if row.get("received"):
         when = row["received"]
-        parts.append("received " + (when.strftime("%-d %B %Y") if isinstance(when, date) else str(when)))
+        parts.append("received " + (dates.long_date(when) if isinstance(when, date) else str(when)))
     return ", ".join(str(p) for p in parts if p) + "."
 
 
@@ -416,7 +456,7 @@ def _figures(package: str, resources, sources) -> dict[str, Figure]:
             place = source.place_of(quote) if source and quote else None
             key = f"{package}/{resource.name}/{row_id}"
             figures[key] = Figure(key, row.get(cols.value), conventions.figure_unit(row, cols, value_unit),
-                                  str(row.get("qualifier") or ""), str(row.get("label") or row_id),
+                                  str(row.get(conventions.QUALIFIER_FIELD) or ""), str(row.get(conventions.LABEL_FIELD) or row_id),
                                   row_anchor(resource.name, row_id), quote, source, place,
                                   conventions.derivation(row, cols))
     return figures
@@ -428,7 +468,18 @@ def row_anchor(resource: str, row_id: str) -> str:
 
 # --- downloads -----------------------------------------------------------------------------------
 
-def _package_downloads(name: str, directory: Path, descriptor: dict, resources) -> tuple[Download, ...]:
+@dataclass(frozen=True)
+class _ZipAbout:
+    """What the README and LICENCE of a package's zip say."""
+
+    title: str
+    description: str
+    citation: citation.Citation
+    period: tuple[date, date] | None
+
+
+def _package_downloads(name: str, directory: Path, descriptor: dict, resources,
+                       about: _ZipAbout) -> tuple[Download, ...]:
     """Each resource's file exactly as published, every schema or dialect file, the descriptor and a zip."""
     files = [r.download for r in resources if r.download is not None]
     for resource in descriptor.get("resources") or []:
@@ -439,26 +490,31 @@ def _package_downloads(name: str, directory: Path, descriptor: dict, resources) 
                                       (directory / path).read_bytes()))
     files.append(Download("datapackage.json", f"downloads/{name}/datapackage.json", "application/json",
                           (directory / "datapackage.json").read_bytes()))
-    files.append(Download(f"{name}.zip", f"downloads/{name}.zip", "application/zip", _zip(name, directory)))
+    files.append(Download(f"{name}.zip", f"downloads/{name}.zip", "application/zip",
+                          _zip(name, directory, descriptor, about)))
     return tuple(files)
 
 
-def _zip(name: str, directory: Path) -> bytes:
-    """The whole package folder as a zip that is the same bytes for the same files."""
-    buffer = io.BytesIO()
+def _zip(name: str, directory: Path, descriptor: dict, about: _ZipAbout) -> bytes:
+    """The whole package folder as a zip that is the same bytes for the same files, with a README
+    (title, description, citation, licence, version, dates, files) and the licence's text beside them,
+    every entry dated by the day the data last changed."""
     root = directory.resolve()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for path in sorted(directory.rglob("*")):
-            relative = path.relative_to(directory)
-            if any(part.startswith(".") for part in relative.parts) or path.is_symlink() or not path.is_file():
-                continue
-            if not path.resolve().is_relative_to(root):
-                continue
-            info = zipfile.ZipInfo(f"{name}/{relative.as_posix()}", _ZIP_EPOCH)
-            info.external_attr = 0o644 << 16
-            info.compress_type = zipfile.ZIP_DEFLATED
-            archive.writestr(info, path.read_bytes())
-    return buffer.getvalue()
+    entries: dict[str, bytes] = {}
+    for path in sorted(directory.rglob("*")):
+        relative = path.relative_to(directory)
+        if any(part.startswith(".") for part in relative.parts) or path.is_symlink() or not path.is_file():
+            continue
+        if not path.resolve().is_relative_to(root):
+            continue
+        entries[relative.as_posix()] = path.read_bytes()
+    readme = citation.free_name("README.txt", set(entries))
+    licence = citation.free_name("LICENCE.txt", set(entries))
+    entries[licence] = citation.licence_text(descriptor, about.citation).encode("utf-8")
+    listed = sorted((f"{name}/{p}", len(data)) for p, data in entries.items())  # the README lists the other files
+    entries[readme] = citation.readme_text(about.title, about.description, about.citation, descriptor,
+                                           about.period, listed).encode("utf-8")
+    return citation.zip_bytes(((f"{name}/{p}", data) for p, data in entries.items()), about.citation.modified)
 
 
 # --- commentary references -----------------------------------------------------------------------

@@ -27,7 +27,8 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
-from . import charts, conventions, names
+from . import charts, citation, conventions, dates, names
+from . import figure_blocks
 from .conventions import is_quote_field
 from .issues import BuildError
 from .plan import Figure, PackagePlan, ResourcePlan, SitePlan, SourceDocument, ViewPlan, row_anchor
@@ -69,7 +70,7 @@ def render_site(plan: SitePlan, templates: Path, settings: SiteSettings = SiteSe
     chart_html: dict[str, _ChartOutput] = {}
     for package in plan.packages:
         for view in package.views:
-            chart_html[view.key] = _render_view_files(package, view, files)
+            chart_html[view.key] = _render_view_files(package, view, files, settings)
     pages = 0
     for package in plan.packages:
         files[package.page] = _render_package_page(env, package, chart_html, cited_in(plan, package)).encode("utf-8")
@@ -79,8 +80,9 @@ def render_site(plan: SitePlan, templates: Path, settings: SiteSettings = SiteSe
             pages += 1
         for download in package.downloads:
             files[download.target] = download.data
+        _add_citation_files(files, package, settings)
     files["data/index.md"] = _render_catalog(env, plan).encode("utf-8")
-    files["catalog.json"] = _catalog_json(plan).encode("utf-8")
+    files["catalog.json"] = _catalog_json(plan, settings).encode("utf-8")
     pages += 1
     fragments: dict[str, str] = {}
     for page in plan.commentary:
@@ -135,7 +137,9 @@ def make_environment(templates: Path) -> Environment:
     """The one template environment: strict about undefined names, autoescaping everything."""
     env = Environment(loader=FileSystemLoader(str(templates)), autoescape=True, undefined=StrictUndefined,
                       keep_trailing_newline=True, trim_blocks=False, lstrip_blocks=False)
-    env.filters.update(cell=format_cell, md=markdown_text, filesize=file_size, long_date=long_date)
+    env.filters.update(cell=format_cell, md=markdown_text, filesize=file_size, long_date=long_date,
+                       period=lambda period: dates.period_summary(*period),
+                       period_days=lambda period: dates.period_days(*period))
     env.globals.update(url=relative_url, row_anchor=row_anchor, chart_id=chart_id, resource_anchor=resource_anchor,
                        is_quote_field=is_quote_field, provenance_sentence=provenance_sentence)
     return env
@@ -197,9 +201,7 @@ def file_size(size: int) -> str:
     return f"{size:,.1f} TB"
 
 
-def long_date(value) -> str:
-    day = value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
-    return f"{day.day} {day.strftime('%B %Y')}"
+long_date = dates.long_date
 
 
 def figure_text(figure: Figure) -> str:
@@ -251,19 +253,38 @@ class _ChartOutput:
     package_page: str
 
 
-def _render_view_files(package: PackagePlan, view: ViewPlan, files: dict[str, bytes]) -> _ChartOutput:
+def _render_view_files(package: PackagePlan, view: ViewPlan, files: dict[str, bytes],
+                       settings: SiteSettings = SiteSettings()) -> _ChartOutput:
     base = f"charts/{package.name}/{_slug(view.name)}"
     paths = {"csv": f"{base}.csv"}
     svg = ""
     if view.chart is not None:
-        svg = charts.render_svg(view.chart)
-        paths.update(svg=f"{base}.svg", png=f"{base}.png", json=f"{base}.vl.json")
-        files[paths["svg"]] = svg.encode("utf-8")
-        files[paths["png"]] = charts.render_png(view.chart)
-        files[paths["json"]] = charts.spec_json(view.chart).encode("utf-8")
+        # Charts (issue 10): the page shows a static drawing (a narrow one on phones) until the
+        # interactive chart replaces it; the downloads carry the title and a credit line.
+        credit = _chart_credit(package, settings)
+        paths.update(svg=f"{base}.svg", png=f"{base}.png", json=f"{base}.vl.json",
+                     static=f"{base}.wide.svg", static_narrow=f"{base}.narrow.svg")
+        files[paths["svg"]] = charts.render_export_svg(view.chart, credit).encode("utf-8")
+        files[paths["png"]] = charts.render_png(view.chart, credit)
+        files[paths["json"]] = charts.spec_json(view.chart, credit).encode("utf-8")
+        for kind, width in (("static", charts.WIDTH), ("static_narrow", charts.NARROW_WIDTH)):
+            drawing = charts.render_svg(view.chart, width)
+            files[paths[kind]] = drawing.encode("utf-8")
+            paths[f"{kind}_size"] = charts.svg_size(drawing)
     data = charts.rows_csv(view.chart) if view.chart is not None else _csv(view.columns, view.rows)
     files[paths["csv"]] = data.encode("utf-8")
+    paths["bundle"] = f"{base}.zip"  # the chart's data with its datapackage.json, README and licence (issue 10)
+    files[paths["bundle"]] = _chart_bundle(package, view, files[paths["csv"]], settings)
     return _ChartOutput(view, svg, paths, package.page)
+
+
+def _chart_credit(package: PackagePlan, settings: SiteSettings) -> str:
+    """The line a chart's image carries: "Source: <publisher> (<year>). Licence: <licence>. <site>"."""
+    cited = citation.of_package(package, settings.site_name, settings.absolute(package.page))
+    source = " and ".join(cited.authors) + (f" ({cited.year})" if cited.year else "")
+    licence = "; ".join(item.title for item in citation.licences(package.descriptor)) or "not given"
+    site = settings.site_name + (f", {cited.absolute_url}" if cited.absolute_url else "")
+    return f"Source: {source}. Licence: {licence}. {site}"
 
 
 def _csv(columns, rows) -> str:
@@ -281,7 +302,7 @@ def _chart_fragment(env: Environment, output: _ChartOutput, page: str) -> str:
 
 
 def _table_fragment(env: Environment, package: PackagePlan, resource: ResourcePlan, rows, page: str,
-                    caption: str, anchors: bool) -> str:
+                    caption: str, anchors: bool, tools: str = "") -> str:
     def quote_place(row: dict, name: str) -> tuple[str, int] | None:
         """The link to a quote's place in its source page, and its line there."""
         place = _quote_place(package, row, name)
@@ -290,9 +311,20 @@ def _table_fragment(env: Environment, package: PackagePlan, resource: ResourcePl
         source, quote = place
         return f"{relative_url(page, source.page)}#{quote.anchor}", quote.line
 
-    template = env.get_template("partials/table.html.j2")
-    return template.render(resource=resource, rows=rows, page=page, caption=caption, anchors=anchors,
-                           quote_place=quote_place).strip()
+    # A table of figures is shown as one block per figure, which carries the row's id; its table
+    # follows, whole but without the ids (figure_blocks).
+    # ``tools``: trusted HTML (the dataset page's row count and dictionary), put in one row with the
+    # figures' "All columns as a table".
+    figures = figure_blocks.has_figures(resource)
+    table = env.get_template("partials/table.html.j2").render(
+        resource=resource, rows=rows, page=page, caption=caption, anchors=anchors and not figures,
+        quote_place=quote_place, widths=figure_blocks.column_widths(resource.fields, rows, format_cell),
+        tools="" if figures else Markup(tools).strip()).strip()
+    if not figures:
+        return table
+    return env.get_template("partials/figures.html.j2").render(
+        figures=figure_blocks.figure_blocks(resource, rows, quote_place, format_cell, anchors), rows=len(rows),
+        table=Markup(table), caption=caption, heading="h4" if anchors else "p", tools=Markup(tools).strip()).strip()
 
 
 def _quote_place(package: PackagePlan, row: dict, name: str):
@@ -318,8 +350,8 @@ def _render_package_page(env: Environment, package: PackagePlan, chart_html: dic
     page = package.page
     rendered_charts = {v.name: Markup(_chart_fragment(env, chart_html[v.key], page)) for v in package.views}
 
-    def table(resource, rows, from_page, caption, anchors):
-        return Markup(_table_fragment(env, package, resource, rows, from_page, caption, anchors))
+    def table(resource, rows, from_page, caption, anchors, tools=""):
+        return Markup(_table_fragment(env, package, resource, rows, from_page, caption, anchors, tools))
 
     return env.get_template("package.md.j2").render(
         package=package, page=page, charts=rendered_charts, table=table,
@@ -327,8 +359,8 @@ def _render_package_page(env: Environment, package: PackagePlan, chart_html: dic
         licences=_licences(d), licence_note=str(d.get("licenseNote") or ""),
         version=str(d.get("version") or ""), publisher=_publisher(d),
         contributors=_contributors(d), descriptor_sources=_descriptor_sources(package),
-        citation=_citation(package),
-        json_ld=_json_ld(package), cited_in=citing,
+        citation=_citation(package, env.globals["site"]), citation_files=citation_files(package),
+        json_ld=_json_ld(package, env.globals["site"]), cited_in=citing,
     )
 
 
@@ -392,14 +424,97 @@ def _creator(package: PackagePlan) -> str:
     return _publisher(d) or next((c["title"] for c in _contributors(d)), "") or SITE_NAME
 
 
-def _citation(package: PackagePlan) -> str:
-    d = package.descriptor
-    year = package.modified[:4]
-    parts = [f"{_creator(package)}{f' ({year})' if year else ''}. {package.title}"]
-    if d.get("version"):
-        parts.append(f"Version {d['version']}")
-    parts.append(f"{SITE_NAME}, {relative_url('index.md', package.page)}")
-    return ". ".join(parts) + "."
+# --- sources, citation and dates (issue 10) --------------------------------------------------------
+
+def _citation(package: PackagePlan, settings: SiteSettings) -> citation.Citation:
+    """How to cite a dataset: the body that published its figures, the source's date, the version, the
+    page's address (absolute when the site's URL is set) and the date the data last changed."""
+    return citation.of_package(package, settings.site_name, settings.absolute(package.page))
+
+
+CITATION_FORMATS = (("bib", "BibTeX", "application/x-bibtex"), ("ris", "RIS", "application/x-research-info-systems"),
+                    ("json", "CSL-JSON", "application/vnd.citationstyles.csl+json"))
+
+
+def citation_files(package: PackagePlan) -> list[dict]:
+    """The citation's download files: downloads/NAME/citation.bib, .ris and .json."""
+    return [{"target": f"downloads/{package.name}/citation.{ext}", "label": label, "media_type": media}
+            for ext, label, media in CITATION_FORMATS]
+
+
+def _add_citation_files(files: dict[str, bytes], package: PackagePlan, settings: SiteSettings) -> None:
+    cited = _citation(package, settings)
+    texts = {"bib": cited.bibtex(), "ris": cited.ris(), "json": cited.csl_json()}
+    for item, (ext, _, _) in zip(citation_files(package), CITATION_FORMATS):
+        if item["target"] in files:
+            raise BuildError(f"datapackages/{package.name}/citation.{ext} has the same path as the citation file the "
+                             "build makes for the dataset", hint=f"rename the package's file citation.{ext}")
+        files[item["target"]] = texts[ext].encode("utf-8")
+
+
+def _view_description(package: PackagePlan, view: ViewPlan) -> str:
+    if view.chart is not None:
+        return view.chart.description
+    declared = next((v for v in package.descriptor.get("views") or [] if isinstance(v, dict)
+                     and str(v.get("name")) == view.name), {})
+    return str(declared.get("description") or view.reason)
+
+
+def _bundle_field(package: PackagePlan, column: str, values: list) -> dict:
+    """A field of a chart's CSV: the package's own field of that name, else a type read from the values."""
+    known = next((f for r in package.resources for f in r.fields if f.name == column), None)
+    if known is not None:
+        field = {"name": column, "type": known.type}
+        field.update({k: v for k, v in (("title", known.title), ("description", known.description),
+                                        ("unit", known.unit)) if v})
+        if known.format not in ("default", "any", ""):
+            field["format"] = known.format
+        return field
+    present = [v for v in values if v is not None]
+    if present and all(isinstance(v, int) and not isinstance(v, bool) for v in present):
+        kind = "integer"
+    elif present and all(isinstance(v, (int, float, Decimal)) and not isinstance(v, bool) for v in present):
+        kind = "number"
+    else:
+        kind = "string"
+    return {"name": column, "type": kind}
+
+
+def _chart_bundle(package: PackagePlan, view: ViewPlan, csv_data: bytes, settings: SiteSettings) -> bytes:
+    """A chart's downloads as one zip that stands alone: its CSV, a datapackage.json describing it
+    (schema, licence, source), a README (title, description, citation, licence) and the licence's text."""
+    folder = f"{package.name}-{_slug(view.name)}"
+    columns = view.chart.columns if view.chart is not None else view.columns
+    rows = view.chart.rows if view.chart is not None else view.rows
+    cited = _citation(package, settings).portable()
+    description = _view_description(package, view)
+    licences = [item for item in package.descriptor.get("licenses") or [] if isinstance(item, dict)]
+    descriptor = {
+        "name": folder,
+        "title": view.title,
+        "description": description,
+        "licenses": licences,
+        "sources": [{"title": s.citation, **({"path": s.url} if s.url else {})} for s in package.sources]
+        or [{"title": cited.text()}],
+        "resources": [{
+            "name": _slug(view.name), "path": "data.csv", "format": "csv", "mediatype": "text/csv",
+            "encoding": "utf-8", "profile": "tabular-data-resource",
+            "schema": {"fields": [_bundle_field(package, c, [r[i] for r in rows if i < len(r)])
+                                  for i, c in enumerate(columns)]},
+        }],
+    }
+    for key in ("version", "modified"):
+        if package.descriptor.get(key):
+            descriptor[key] = str(package.descriptor[key])
+    if cited.absolute_url:
+        descriptor["homepage"] = cited.absolute_url
+    entries = {"data.csv": csv_data,
+               "datapackage.json": (json.dumps(descriptor, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8"),
+               "LICENCE.txt": citation.licence_text(package.descriptor, cited).encode("utf-8")}
+    listed = sorted((f"{folder}/{name}", len(data)) for name, data in entries.items())
+    entries["README.txt"] = citation.readme_text(view.title, description, cited, package.descriptor, package.period,
+                                                 listed).encode("utf-8")
+    return citation.zip_bytes(((f"{folder}/{name}", data) for name, data in entries.items()), package.modified)
 
 
 def _plain(text: str, limit: int) -> str:
@@ -408,28 +523,33 @@ def _plain(text: str, limit: int) -> str:
     return stripped if len(stripped) <= limit else stripped[: limit - 1].rsplit(" ", 1)[0] + "…"
 
 
-def _json_ld(package: PackagePlan) -> dict:
+def _json_ld(package: PackagePlan, settings: SiteSettings = SiteSettings()) -> dict:
     """schema.org Dataset, so dataset search engines can index the page."""
     d = package.descriptor
+    cited = _citation(package, settings)
     data = {
         "@context": "https://schema.org/",
         "@type": "Dataset",
         "name": package.title,
         "description": _plain(package.description_html, 5000) or package.title,
         "identifier": package.name,
-        "url": relative_url("index.md", package.page),
+        "url": settings.absolute(package.page),
         "keywords": [str(k) for k in d.get("keywords") or []],
         "license": next((l["url"] or l["title"] for l in _licences(d)), ""),
         "isAccessibleForFree": True,
-        "creator": {"@type": "Organization", "name": _creator(package)},
+        "creator": [{"@type": "Organization", "name": author} for author in cited.authors],
+        "publisher": {"@type": "Organization", "name": _creator(package)},
         "distribution": [{"@type": "DataDownload", "name": x.label, "encodingFormat": x.media_type,
-                          "contentUrl": relative_url(package.page, x.target), "contentSize": f"{x.size} B",
+                          "contentUrl": settings.absolute(x.target) if settings.site_url
+                          else relative_url(package.page, x.target), "contentSize": f"{x.size} B",
                           "sha256": x.sha256} for x in package.downloads],
     }
     if d.get("version"):
         data["version"] = str(d["version"])
     if package.modified:
         data["dateModified"] = package.modified
+    if package.period:
+        data["temporalCoverage"] = f"{package.period[0].isoformat()}/{package.period[1].isoformat()}"
     based_on = [s.citation for s in package.sources] + [
         str(s.get("title") or s.get("path")) for s in d.get("sources") or [] if isinstance(s, dict)
         and s.get("path") not in {x.path for x in package.sources}]
@@ -483,29 +603,32 @@ def _formats(package: PackagePlan) -> list[str]:
 def _render_catalog(env: Environment, plan: SitePlan) -> str:
     entries = [{"title": p.title, "page": p.page, "summary": _plain(p.description_html, 240),
                 "licence": ", ".join(l["title"] for l in _licences(p.descriptor)) or "not given",
-                "modified": p.modified, "formats": _formats(p), "figures": provenance_count(p)} for p in plan.packages]
+                "modified": p.modified, "period": p.period, "formats": _formats(p), "figures": provenance_count(p)}
+               for p in plan.packages]
     return env.get_template("catalog.md.j2").render(entries=entries, page="data/index.md",
                                                     provenance=site_provenance_sentence(plan))
 
 
-def _catalog_json(plan: SitePlan) -> str:
+def _catalog_json(plan: SitePlan, settings: SiteSettings = SiteSettings()) -> str:
     """Every dataset in the DCAT vocabulary (as JSON-LD), for harvesters and portals."""
     datasets = []
     for p in plan.packages:
         d = p.descriptor
+        cited = _citation(p, settings)
         dataset = {
             "@type": "dcat:Dataset",
             "dct:identifier": p.name,
             "dct:title": p.title,
             "dct:description": _plain(p.description_html, 5000),
             "dcat:keyword": [str(k) for k in d.get("keywords") or []],
-            "dcat:landingPage": {"@id": relative_url("index.md", p.page)},
+            "dcat:landingPage": {"@id": settings.absolute(p.page)},
             "dct:license": [{"@id": l["url"]} if l["url"] else l["title"] for l in _licences(d)],
             "dct:publisher": {"@type": "foaf:Agent", "foaf:name": _creator(p)},
+            "dct:creator": [{"@type": "foaf:Agent", "foaf:name": author} for author in cited.authors],
             "dcat:distribution": [{
                 "@type": "dcat:Distribution",
                 "dct:title": x.label,
-                "dcat:downloadURL": {"@id": relative_url("index.md", x.target)},
+                "dcat:downloadURL": {"@id": settings.absolute(x.target)},
                 "dcat:mediaType": x.media_type,
                 "dcat:byteSize": x.size,
                 "spdx:checksum": {"@type": "spdx:Checksum", "spdx:algorithm": "spdx:checksumAlgorithm_sha256",
@@ -516,6 +639,10 @@ def _catalog_json(plan: SitePlan) -> str:
             dataset["dcat:version"] = str(d["version"])
         if p.modified:
             dataset["dct:modified"] = {"@value": p.modified, "@type": "xsd:date"}
+        if p.period:
+            dataset["dct:temporal"] = {"@type": "dct:PeriodOfTime",
+                                       "dcat:startDate": {"@value": p.period[0].isoformat(), "@type": "xsd:date"},
+                                       "dcat:endDate": {"@value": p.period[1].isoformat(), "@type": "xsd:date"}}
         datasets.append(dataset)
     catalog = {
         "@context": {"dcat": "http://www.w3.org/ns/dcat#", "dct": "http://purl.org/dc/terms/",

@@ -861,6 +861,7 @@ def _source_documents(loaded: LoadedPackage, sources) -> tuple[dict[str, convent
         if source_id is None:
             continue
         known.add(str(source_id))
+        issues += _check_source_links(table, number, row)  # issue 10: url and archived_url
         if (problem := names.name_problem(source_id)) is not None:
             issues.append(error("unsafe-name", table, f'field "id": the source id cannot be used on the site: {problem}',
                                 f"the id names the source's page; use {names.RULE}, "
@@ -890,3 +891,21 @@ def _source_documents(loaded: LoadedPackage, sources) -> tuple[dict[str, convent
             continue
         texts[str(source_id)] = conventions.SourceText(data.decode("utf-8", errors="replace"))
     return texts, issues, known
+
+
+# --- links to a source document (issue 10) ------------------------------------------------------
+
+def _check_source_links(table: str, number: int, row: dict) -> list[Issue]:
+    """The sources table's optional ``url`` and ``archived_url`` cells: absolute http(s) addresses, since
+    pages link to them (a ``javascript:`` or relative address would run script or lead nowhere)."""
+    issues = []
+    for name in conventions.SOURCE_LINK_FIELDS:
+        value = row.get(name)
+        if value is None or value == "" or conventions.is_web_url(value):
+            continue
+        what = "the original document" if name == conventions.SOURCE_URL_FIELD else "an archived copy of the document"
+        issues.append(error("source-url", table, f'field "{name}": "{str(value)[:100]}" is not a web address (http:// or '
+                            f"https://), so the site cannot link to it",
+                            f"give the full address of {what}, starting with https:// (or http://), with no spaces; "
+                            "or leave the cell empty", number, name))
+    return issues

@@ -16,11 +16,11 @@ import re
 import shutil
 import tempfile
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, time, timezone
 from html.parser import HTMLParser
 from pathlib import Path
-from urllib.parse import urlparse
+from urllib.parse import quote, urlencode, urlparse
 
 from mkdocs.commands.build import build as mkdocs_build
 from mkdocs.config import load_config
@@ -131,14 +131,13 @@ class _CommentaryPlugin(BasePlugin):
         return markdown
 
     def on_page_content(self, html, page, config, files):
-        if page.file.src_uri not in self.rendered.commentary:
-            return html
-        html = clean_html(html)
-        # A chart or a table stands on a line of its own (the commentary stage checks it), so its
-        # placeholder is a paragraph of its own: only that is replaced, never the same text elsewhere.
-        for token, fragment in self.rendered.fragments.items():
-            html = html.replace(f"<p>{token}</p>", fragment)
-        return html
+        if page.file.src_uri in self.rendered.commentary:
+            html = clean_html(html)
+            # A chart or a table stands on a line of its own (the commentary stage checks it), so its
+            # placeholder is a paragraph of its own: only that is replaced, never the same text elsewhere.
+            for token, fragment in self.rendered.fragments.items():
+                html = html.replace(f"<p>{token}</p>", fragment)
+        return search_ready(html)  # last: the search plugin reads the content in on_page_context, after this
 
 
 def page_meta(meta: dict) -> dict:
@@ -155,6 +154,185 @@ def page_meta(meta: dict) -> dict:
     if isinstance(hide, list):
         safe["hide"] = [h for h in hide if h in PAGE_META_HIDE]
     return safe
+
+
+# --- what the search index reads ----------------------------------------------------------------
+
+# Blocks the search index leaves out, by class: text that is not prose (a chart's drawn ticks and
+# labels, its data table, lists of files, a data dictionary) matches any query for a number and shows
+# in the results as words run together ("People.0102030405..."). Material's search skips an element
+# that carries data-search-exclude; a template asks for that with one of these classes, or with
+# "ot-no-search". Table headers (<thead>) are left out too: they label columns, they say nothing.
+SEARCH_EXCLUDED = frozenset({
+    "ot-no-search",
+    "ot-chart__static", "ot-chart__data", "ot-chart__downloads",  # a chart's drawing, data table and files
+    "ot-dictionary", "ot-downloads", "ot-rows", "ot-edit",  # a dataset's field list, files and file links
+    "ot-cite-format", "ot-cite-files", "ot-copy-row",  # a citation's BibTeX, RIS and CSL-JSON, files and buttons
+})
+_VOID = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source",
+                   "track", "wbr"})
+# Cells and terms written back to back ("</td><td>") run together in the index: a space keeps them words.
+_ADJACENT_CELLS = re.compile(r"(</(?:td|th|dt|dd)>)(?=<(?:td|th|dt|dd)[\s>])")
+
+
+def search_ready(content: str) -> str:
+    """The page's HTML as the search index should read it: the blocks of ``SEARCH_EXCLUDED`` and every
+    table header marked ``data-search-exclude``, and adjacent table cells apart. What readers see is
+    unchanged: whitespace between cells shows nothing, and the attribute only speaks to search."""
+    content = _ADJACENT_CELLS.sub(r"\1 ", content)
+    parser = _Elements()
+    parser.feed(content)
+    parser.close()
+    at: list[int] = []
+    _find_excluded(parser.root, at)
+    for offset in sorted(at, reverse=True):
+        content = content[:offset] + " data-search-exclude" + content[offset:]
+    return content
+
+
+@dataclass
+class _Element:
+    tag: str
+    classes: frozenset
+    name_end: int  # where the tag's name ends in the text: the attribute goes there
+    children: list = field(default_factory=list)
+    has_content: bool = True  # False for <x/>, which holds nothing
+    skipped: bool = False  # it carries data-search-exclude already
+
+    def tags_within(self) -> set[str]:
+        return {t for child in self.children for t in (child.tag, *child.tags_within())}
+
+
+class _Elements(HTMLParser):
+    """The page's elements as a tree, each with the place of its start tag."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.root = _Element("", frozenset(), -1)
+        self._open = [self.root]
+        self._line_starts = [0]
+
+    def feed(self, data):
+        self._line_starts = [0] + [m.end() for m in re.finditer("\n", data)]
+        super().feed(data)
+
+    def _element(self, tag, attrs) -> _Element:
+        line, column = self.getpos()
+        start = self._line_starts[line - 1] + column
+        classes = frozenset((dict(attrs).get("class") or "").split())
+        element = _Element(tag, classes, start + 1 + len(tag), skipped=any(k == "data-search-exclude" for k, _ in attrs))
+        self._open[-1].children.append(element)
+        return element
+
+    def handle_starttag(self, tag, attrs):
+        element = self._element(tag, attrs)
+        if tag not in _VOID:
+            self._open.append(element)
+
+    def handle_startendtag(self, tag, attrs):
+        self._element(tag, attrs).has_content = False
+
+    def handle_endtag(self, tag):
+        for depth in range(len(self._open) - 1, 0, -1):
+            if self._open[depth].tag == tag:
+                del self._open[depth:]
+                return
+
+
+def _find_excluded(element: _Element, at: list[int]) -> None:
+    for child in element.children:
+        if child.skipped:
+            continue
+        if child.tag == "thead" or child.classes & SEARCH_EXCLUDED:
+            _exclude(child, at)
+        else:
+            _find_excluded(child, at)
+
+
+def _exclude(element: _Element, at: list[int]) -> None:
+    """Mark ``element`` for search to skip. Material's search tells elements apart by tag name only:
+    an element of the same tag inside a skipped one would end the skipping when it closes. Such an
+    element is left unmarked and its children are marked instead."""
+    if element.tag in _VOID or not element.has_content or element.skipped:
+        return
+    if element.tag not in element.tags_within():
+        at.append(element.name_end)
+    else:
+        for child in element.children:
+            _exclude(child, at)
+
+
+# --- links to the project's repository -----------------------------------------------------------
+
+def repository_host(repo_url: str) -> str:
+    """"GitHub" or "GitLab" when ``repo_url`` is a repository there, whose new-issue and web-editor
+    links are known; "" for any other host (no link is better than a dead one). The same rule is in
+    templates/partials/package/edit.html.j2."""
+    host = urlparse(repo_url).netloc.lower() if repo_url.startswith("https://") else ""
+    if host == "github.com":
+        return "GitHub"
+    if host == "gitlab.com" or host.startswith("gitlab."):
+        return "GitLab"
+    return ""
+
+
+def report_error_url(settings: SiteSettings, title: str, page_url: str) -> str:
+    """A link that opens a new issue on the repository, titled with the page and giving its address;
+    "" when the repository's host is not known."""
+    host = repository_host(settings.repo_url)
+    if not host:
+        return ""
+    body = (f"Page: {page_url}\n\nWhat is wrong (give the figure's id, if it has one):\n\n"
+            "What it should be, and the words of the source that say so:\n")
+    fields = {"GitHub": ("/issues/new?", "title", "body"), "GitLab": ("/-/issues/new?", "issue[title]", "issue[description]")}
+    path, title_field, body_field = fields[host]
+    return (settings.repo_url + path + urlencode({title_field: f"Error on page: {title}", body_field: body},
+                                                 quote_via=quote, safe=""))
+
+
+def repository_edit_url(settings: SiteSettings, path: str) -> str | None:
+    """The repository's web editor on ``path`` (relative to the repository's root), or None."""
+    host = repository_host(settings.repo_url)
+    if not host:
+        return None
+    editor = "/edit/" if host == "GitHub" else "/-/edit/"
+    return settings.repo_url + editor + quote(settings.edit_branch) + "/" + quote(path)
+
+
+_HEADERLINK = re.compile(r'<a class="headerlink"[^>]*>.*?</a>', re.S)
+
+
+def plain_title(title) -> str:
+    """A title MkDocs hands the theme (HTML text) as plain text."""
+    return " ".join(html.unescape(re.sub(r"<[^>]*>", "", str(title or ""))).split())
+
+
+class _RepositoryLinks(BasePlugin):
+    """With ``repo_url`` set: the "Report an error" link of every page (the theme prints
+    ``ot_report_error_url`` when it is not empty), and edit links that lead somewhere.
+
+    MkDocs gives every page an edit_url into the repository's docs/ folder, which Material shows with
+    the content.action.edit feature: a page this build generated has no file there, and a hand-written
+    page's file is in site_src/. So a hand-written page's edit_url is its file in site_src/, and a
+    generated page has none.
+    """
+
+    def __init__(self, settings: SiteSettings, site_src: str | None, hand_written: set[str]):
+        super().__init__()
+        self.settings, self.site_src, self.hand_written = settings, site_src, hand_written
+
+    def on_page_context(self, context, page, config, nav):
+        # The page's own heading names it best: the navigation's title may be short ("Home", "Methodology").
+        heading = re.search(r"<h1[^>]*>(.*?)</h1>", _HEADERLINK.sub("", page.content or ""), re.S)
+        title = plain_title((page.meta or {}).get("title") or (heading and heading.group(1)) or page.title
+                            or config["site_name"])
+        url = self.settings.site_url + page.url if self.settings.site_url else page.url
+        context["ot_report_error_url"] = report_error_url(self.settings, title, url)
+        context["ot_repository_host"] = repository_host(self.settings.repo_url)
+        source = page.file.src_uri
+        page.edit_url = (repository_edit_url(self.settings, f"{self.site_src}/{source}")
+                         if self.site_src is not None and source in self.hand_written else None)
+        return context
 
 
 class _Collect(logging.Handler):
@@ -201,6 +379,8 @@ def _run_mkdocs(rendered: RenderedSite, config_file: Path, docs: Path, built: Pa
                                  not_in_nav="/data/*/sources/*.md")
             config["nav"] = site_nav(config["nav"], rendered.nav, rendered.hand_written)
             config.plugins["opentally/commentary"] = _CommentaryPlugin(rendered)
+            config.plugins["opentally/repository"] = _RepositoryLinks(
+                site_settings(config_file), _repository_path(site_src, config_file), {page for _, page in rendered.hand_written})
             mkdocs_build(config)
             shown = display_path(site_src)
             return list(config.theme.dirs), tuple(n.replace(str(docs), shown) for n in collector.notices)
@@ -213,6 +393,14 @@ def _run_mkdocs(rendered: RenderedSite, config_file: Path, docs: Path, built: Pa
     finally:
         logger.removeHandler(collector)
         logger.setLevel(level)
+
+
+def _repository_path(folder: Path, config_file: Path) -> str | None:
+    """``folder`` as a path in the repository, whose root is taken to be mkdocs.yml's folder; None outside it."""
+    try:
+        return folder.resolve().relative_to(config_file.resolve().parent).as_posix()
+    except ValueError:
+        return None
 
 
 COMMENTARY = "commentary/"  # hand-written pages here join the navigation's Commentary section by themselves

@@ -22,17 +22,30 @@ class Watch:
 
     base: str
     console_errors: list[str] = field(default_factory=list)
+    console_warnings: list[str] = field(default_factory=list)  # Vega's, say: a page should log nothing
     failed_requests: list[str] = field(default_factory=list)
     other_hosts: list[str] = field(default_factory=list)
     page: object = None  # the page, while open: its Content-Security-Policy violations count too
 
     def problems(self) -> list[str]:
         found = ([f"console error: {m}" for m in self.console_errors]
+                 + [f"console warning: {m}" for m in self.console_warnings]
                  + [f"failed request: {r}" for r in self.failed_requests]
                  + [f"request to another host: {u}" for u in self.other_hosts])
         if self.page is not None and not self.page.is_closed():
             found += csp_violations(self.page)
         return found
+
+
+def _served(url: str) -> bool:
+    """Whether the local server answers ``url`` with 200."""
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            return response.status == 200
+    except OSError:
+        return False
 
 
 def watch(page, base: str) -> Watch:
@@ -50,10 +63,19 @@ def watch(page, base: str) -> Watch:
             route.abort()
 
     page.route("**/*", route)
-    page.on("console", lambda m: seen.console_errors.append(m.text) if m.type == "error" else None)
+    page.on("console", lambda m: seen.console_errors.append(m.text) if m.type == "error"
+            else seen.console_warnings.append(m.text) if m.type == "warning" else None)
     page.on("pageerror", lambda e: seen.console_errors.append(str(e)))
-    page.on("requestfailed", lambda r: None if urlparse(r.url).netloc != origin
-            else seen.failed_requests.append(f"{r.url} ({r.failure})"))
+    def failed(request):
+        if urlparse(request.url).netloc != origin:
+            return
+        # The browser itself cancels a lazy image it no longer needs (the reader scrolled past, or the
+        # interactive chart replaced it): that is a failure only when the file is not there.
+        if request.failure == "net::ERR_ABORTED" and request.resource_type == "image" and _served(request.url):
+            return
+        seen.failed_requests.append(f"{request.url} ({request.failure})")
+
+    page.on("requestfailed", failed)
     page.on("response", lambda r: seen.failed_requests.append(f"{r.url} (HTTP {r.status})") if r.status >= 400 else None)
     return seen
 
@@ -88,7 +110,7 @@ def wait_for_charts(page, timeout: float = 15_000) -> None:
         page.wait_for_function(
             """() => [...document.querySelectorAll('figure.ot-chart')]
                      .filter(f => f.querySelector('script.ot-chart__spec'))
-                     .every(f => ['interactive', 'failed'].includes(f.dataset.otChart))""",
+                     .every(f => ['interactive', 'static'].includes(f.dataset.otChart))""",
             timeout=timeout)
 
 

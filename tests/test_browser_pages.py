@@ -54,21 +54,34 @@ def test_every_control_is_reachable_by_keyboard_with_a_visible_focus(site_server
         page.close()
 
 
-@pytest.mark.parametrize("kind", sorted(PAGE_TYPES) + ["search"])
-def test_screenshots_of_each_page_type(site_server, desktop, phone, kind):
-    """For reviewers: what the public sees, at 1280 and 375 px wide, in tests/screenshots/."""
+@pytest.mark.parametrize("kind", sorted(PAGE_TYPES) + ["search", "dataset-without-javascript"])
+def test_screenshots_of_each_page_type(site_server, browser, desktop, phone, kind):
+    """For reviewers: what the public sees, at 1280 and 375 px wide, in tests/screenshots/ (every page
+    type with JavaScript, and the dataset page without it, as its charts and tables are then static)."""
     base, _ = site_server
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    javascript = kind != "dataset-without-javascript"
+    path = PAGE_TYPES.get(kind.removesuffix("-without-javascript"), "index.html")
     for name, context in (("1280", desktop), ("375", phone)):
-        page, seen = open_page(context, base, PAGE_TYPES.get(kind, "index.html"))
+        if not javascript:
+            context = browser.new_context(viewport={"width": int(name), "height": 900}, java_script_enabled=False)
+        page, seen = open_page(context, base, path, javascript=javascript)
         try:
             if kind == "search":
                 from test_browser_search import search
 
                 search(page, "high harm")
+            # The static charts are lazy images, loaded as they come on screen: scroll through the page first.
+            height = page.evaluate("document.documentElement.scrollHeight")
+            for y in range(0, height, 700):
+                page.mouse.wheel(0, 700)
+                page.wait_for_timeout(30)
+            page.wait_for_function("[...document.images].every(i => i.complete)")
             target = SCREENSHOTS / f"{kind}-{name}.png"
             page.screenshot(path=str(target), full_page=True)
             assert target.stat().st_size > 10_000
             assert seen.problems() == []
         finally:
             page.close()
+            if not javascript:
+                context.close()

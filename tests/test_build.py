@@ -130,7 +130,8 @@ def test_the_zip_holds_the_whole_package_unchanged(site):
     import zipfile
 
     with zipfile.ZipFile(site / "downloads" / "operation-nexus.zip") as archive:
-        names = sorted(archive.namelist())
+        # Beside the package, the README and LICENCE the build writes (tests/test_citation.py checks them).
+        names = sorted(n for n in archive.namelist() if n not in ("operation-nexus/README.txt", "operation-nexus/LICENCE.txt"))
         for name in names:
             assert archive.read(name) == (NEXUS / name.split("/", 1)[1]).read_bytes()
     expected = sorted(f"operation-nexus/{p.relative_to(NEXUS).as_posix()}" for p in NEXUS.rglob("*") if p.is_file())
@@ -139,17 +140,17 @@ def test_the_zip_holds_the_whole_package_unchanged(site):
 
 # --- charts --------------------------------------------------------------------------------------
 
-def test_every_declared_chart_has_an_inline_svg_a_data_table_and_downloads(site):
+def test_every_declared_chart_has_a_static_drawing_a_data_table_and_downloads(site):
     descriptor = json.loads((NEXUS / "datapackage.json").read_text(encoding="utf-8"))
     page_path = site / "data" / "operation-nexus.html"
     page = soup(page_path)
     for view in descriptor["views"]:
         figure = page.find("figure", id=f"operation-nexus-{view['name']}")
         assert figure is not None, view["name"]
-        svg = figure.select_one(".ot-chart__static svg")
-        assert svg["role"] == "img"
-        assert svg.title.get_text() == view["title"]
-        assert svg.desc.get_text().strip()
+        image = figure.select_one(".ot-chart__static img")
+        assert image["alt"].strip() and figure.figcaption.get_text().startswith(view["title"])
+        drawing = (page_path.parent / image["src"]).resolve()
+        assert drawing.read_text(encoding="utf-8").lstrip().startswith("<svg")
         assert figure.select_one("details.ot-chart__data table tbody tr") is not None
         hrefs = [a["href"] for a in figure.select(".ot-chart__downloads a")]
         for suffix in (".csv", ".svg", ".png", ".vl.json"):
@@ -157,7 +158,9 @@ def test_every_declared_chart_has_an_inline_svg_a_data_table_and_downloads(site)
             assert (page_path.parent / href).resolve().is_file(), href
         assert any(h.endswith(f"#operation-nexus-{view['name']}") for h in hrefs)  # permalink
         spec = json.loads(figure.find("script", class_="ot-chart__spec").string)
-        assert spec["$schema"].startswith("https://vega.github.io/schema/vega-lite/")
+        assert {"encoding", "layer", "mark", "hconcat", "vconcat", "facet"} & set(spec)  # drawn by Vega-Lite
+        download = json.loads((page_path.parent / next(h for h in hrefs if h.endswith(".vl.json"))).resolve().read_text())
+        assert download["$schema"].startswith("https://vega.github.io/schema/vega-lite/")
 
 
 def test_the_data_table_of_a_chart_holds_the_values_it_draws(site):
@@ -207,7 +210,7 @@ def test_figure_links_lead_to_the_quote_in_the_source(site):
 
 def test_charts_and_tables_embedded_in_commentary(site):
     page = soup(site / "commentary" / "operation-nexus.html")
-    assert page.select("figure.ot-chart .ot-chart__static svg[role=img]")
+    assert page.select("figure.ot-chart .ot-chart__static img[alt]")
     assert "OTFRAGMENT" not in str(page)
 
 
@@ -325,8 +328,12 @@ def test_a_derived_figure_shows_its_derivation_beside_it(tmp_path, monkeypatch):
     result = run_cli("build")
     assert result.exit_code == 0, result.output
     page = soup(project / "site" / "data" / "operation-nexus.html")
-    row = page.find("tr", id="outcomes-removed-or-on-conditions")
-    headers = [th.get_text() for th in row.find_parent("table").select("thead th")]
+    block = page.find(id="outcomes-removed-or-on-conditions")  # the figure's block, its derivation beside its value
+    assert block.select_one(".ot-fig__number").get_text() == "111"
+    assert block.select_one(".ot-fig__derivation").get_text() == f"How it was worked out: {derivation}"
+    table = page.find("caption", string="Outcomes for high harm subjects").find_parent("table")  # and the whole table
+    row = next(tr for tr in table.select("tbody tr") if tr.th.get_text() == "removed-or-on-conditions")
+    headers = [th.get_text() for th in table.select("thead th")]
     cells = [c.get_text() for c in row.find_all(["th", "td"])]
     assert cells[headers.index("Value")] == "111"
     assert cells[headers.index("Derivation")] == derivation
@@ -445,7 +452,7 @@ def test_a_package_published_by_others_publishes_unchanged_with_its_simple_view(
     assert result.exit_code == 0, result.output
     page = soup(project / "site" / "data" / "bond-yields-uk-10y.html")
     figure = page.find("figure", id="bond-yields-uk-10y-graph")
-    assert figure.select_one(".ot-chart__static svg[role=img]") is not None
+    assert figure.select_one(".ot-chart__static img[alt]") is not None
     assert len(figure.select("details table tbody tr")) == 168
     assert not page.find("img", src=re.compile("badgen"))
     downloaded = project / "site" / "downloads" / "bond-yields-uk-10y"
@@ -462,9 +469,9 @@ def test_real_world_formats_views_and_unknown_view_types(tmp_path, monkeypatch):
     page = soup(page_path)
     for name in ("by-names", "by-objects", "by-resource-name"):
         figure = page.find("figure", id=f"kitchen-sink-{name}")
-        assert figure.select_one(".ot-chart__static svg[role=img]") is not None, name
+        assert figure.select_one(".ot-chart__static img[alt]") is not None, name
     plotted = page.find("figure", id="kitchen-sink-plotted")
-    assert plotted.select_one("svg") is None
+    assert plotted.select_one(".ot-chart__static") is None and plotted.select_one("img") is None
     assert 'This site cannot draw views of type "plot"' in plotted.get_text()
     assert [td.get_text() for td in plotted.select("details table tbody tr")[0].find_all("td")] == ["North", "10"]
     rows = page.find("caption", string="mixed").find_parent("table").select("tbody tr")
@@ -502,7 +509,7 @@ def test_a_large_resource_gets_a_bounded_preview_and_pages_stay_under_1_mb(tmp_p
     assert "The table shows the first 50 of 60,000 rows." in page.get_text()
     assert len(page.find("caption", string="daily").find_parent("table").select("tbody tr")) == 50
     figure = page.find("figure", id="big-trend")
-    assert figure.select_one(".ot-chart__static svg") is not None
+    assert figure.select_one(".ot-chart__static img[alt]") is not None
     assert len(figure.select("details table tbody tr")) <= 2_000
 
 

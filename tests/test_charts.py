@@ -122,15 +122,18 @@ def test_every_declared_view_builds_a_chart_of_exactly_its_data(package, view):
     assert chart.spec["description"] == chart.description
     if view.get("description"):
         assert chart.description.startswith(view["description"])
-    # The generated part is written from the data: it reads out values the table holds.
+    # The generated part is sentences written from the data, not "Bar chart of X by Y"; the text
+    # alternative reads out the values the table holds.
     generated = chart.description[len(view.get("description", "")):]
-    assert re.search(r"(Bar|Line) chart of .+ by .+\.", generated)
+    assert generated.strip().endswith(".") and "chart of" not in generated.lower()
+    assert re.search(r"\b(largest|larger|highest)\b", generated)
+    assert re.match(r"(Bar|Line) chart\. ", chart.text_alternative)
     expected = filtered_csv_rows(package, view)
     if len(expected) <= charts.MAX_LISTED:
         for row in chart.rows:
-            assert str(row[0]) in generated
+            assert str(row[0]) in chart.text_alternative
     else:
-        assert f"{len(expected):,} points" in generated
+        assert f"{len(expected):,} points" in chart.text_alternative
 
     # The rows drawn (and shown as "show data") are exactly the CSV rows the view selects.
     assert set(chart.columns) >= encoded_fields(chart.spec) - {"series", "value"}
@@ -139,10 +142,11 @@ def test_every_declared_view_builds_a_chart_of_exactly_its_data(package, view):
         assert all(same_cell(csv_row[c], v) for c, v in zip(chart.columns, row)), (row, csv_row)
     assert inline_values(chart.spec) == [dict(zip(chart.columns, row)) for row in chart.rows]
 
-    # Every mark answers a pointer: the unit has a tooltip, or the hover layer beside it has one.
-    tooltips = [u for u in units(chart.spec) if "tooltip" in (u.get("encoding") or {})]
-    assert tooltips
-    assert all("tooltip" in (u.get("encoding") or {}) or u["mark"] != "point" for u in units(chart.spec))
+    # Every mark answers a pointer: the unit has a tooltip (its own or its layer's), or the hover layer
+    # beside it has one.
+    encodings = [{**inherited, **(u.get("encoding") or {})} for u, inherited in charts._units_of(chart.spec)]
+    assert any("tooltip" in e for e in encodings)
+    assert all("tooltip" in e or u["mark"] != "point" for e, u in zip(encodings, units(chart.spec)))
 
 
 @pytest.mark.parametrize("package, view", declared_views())
@@ -157,8 +161,12 @@ def test_every_declared_view_renders_labelled_svg_and_png(package, view):
     assert root.get("role") == "img"
     assert root.get("aria-labelledby") == f"{html_id}-title {html_id}-desc"
     assert (root[0].tag, root[0].get("id"), root[0].text) == (f"{SVG}title", f"{html_id}-title", chart.title)
-    assert (root[1].tag, root[1].get("id"), root[1].text) == (f"{SVG}desc", f"{html_id}-desc", chart.description)
-    assert "width" not in root.attrib and "height" not in root.attrib and root.get("viewBox")
+    assert (root[1].tag, root[1].get("id"), root[1].text) == (
+        f"{SVG}desc", f"{html_id}-desc", f"{chart.description} {chart.text_alternative}")
+    # An image opens at the size it was drawn: 600 px for wide screens, 340 px for phones.
+    assert root.get("width") == str(charts.WIDTH) and root.get("viewBox").startswith(f"0 0 {charts.WIDTH} ")
+    narrow = ET.fromstring(charts.render_svg(chart, charts.NARROW_WIDTH))
+    assert narrow.get("width") == str(charts.NARROW_WIDTH)
     assert charts.render_png(chart).startswith(b"\x89PNG\r\n\x1a\n")
 
 
@@ -179,16 +187,31 @@ def nexus_view(name: str) -> dict:
 
 def test_a_bar_chart_reads_out_every_bar_with_its_unit_and_qualifier():
     chart = build(NEXUS, nexus_view("custody-funnel"))
-    assert chart.description.endswith(
-        "Bar chart of People by Stage and Qualifier. Through MPS custody: 207,000 people (rounded); "
+    assert chart.text_alternative == (
+        "Bar chart. Through MPS custody: 207,000 people (rounded); "
         "Foreign nationals: 58,000 people (rounded); Detained by HOIE: 977 people (exact); "
         "Given reporting conditions: 903 people (exact).")
 
 
+def test_a_bar_chart_is_described_in_sentences_from_its_view_and_its_largest_and_smallest_values():
+    chart = build(NEXUS, nexus_view("custody-funnel"))
+    assert chart.description == (
+        nexus_view("custody-funnel")["description"] + " Through MPS custody is the largest, 207,000 people "
+        "(rounded); Given reporting conditions the smallest, 903 people (exact).")
+    assert chart.spec["description"] == chart.description
+    two = build(NEXUS, nexus_view("referral-rate-aspiration"))
+    assert two.description.endswith(" Aspiration by December 2013 is the larger, 100 referrals per week "
+                                    "(aspiration); Current rate the smaller, 30 referrals per week (exact).")
+    tied = build(NEXUS, nexus_view("targets-against-results"))
+    assert tied.description.endswith(" High harm referrals (target, per week) (target) and Aspiration by December "
+                                     "2013 (aspiration) are the largest, 100 referrals per week each; Current rate "
+                                     "the smallest, 30 referrals per week (exact).")
+
+
 def test_bars_sorted_by_value_are_read_out_in_the_order_drawn():
     chart = build(NEXUS, nexus_view("high-harm-outcomes"))
-    assert chart.description.endswith(
-        "Bar chart of People by Outcome. In custody or monitored: 83 people; "
+    assert chart.text_alternative == (
+        "Bar chart. In custody or monitored: 83 people; "
         "On restrictive reporting conditions: 74 people; Removed from the UK: 37 people.")
 
 
@@ -197,8 +220,12 @@ def test_a_long_line_is_summarised_from_its_data():
     chart = build(package, descriptor(package)["views"][0])
     rates = [float(r["Rate"]) for r in csv_rows(package, "quarterly")]
     assert (min(rates), max(rates)) == (0.2501, 12.1725)
+    # What a reader sees: the trend from first to last, and the extremes.
     assert chart.description == (
-        "Line chart of Rate by Date. 168 points from 31 March 1984 to 31 December 2025, "
+        "Rate fell from 10.98 (31 March 1984) to 4.52 (31 December 2025); the highest was 12.17 "
+        "(30 June 1990), the lowest 0.2501 (30 September 2020).")
+    assert chart.text_alternative == (
+        "Line chart. 168 points from 31 March 1984 to 31 December 2025, "
         "lowest 0.2501 (30 September 2020), highest 12.17 (30 June 1990).")
 
 
@@ -303,8 +330,11 @@ def test_a_simple_view_of_several_series_folds_them_by_colour():
     assert drawn["encoding"]["color"] == {"field": "series", "type": "nominal", "title": "Series", "sort": ["a", "b"]}
     assert drawn["encoding"]["y"]["title"] == "Value (%)"
     assert drawn["mark"] == {"type": "line", "point": True}
-    assert chart.description == ("Line chart of A (%) and B (%) by Year. 2000: 0% (A (%)); 2000: 0% (B (%)); "
-                                 "2001: 1% (A (%)); 2001: 0.5% (B (%)); 2002: 2% (A (%)); 2002: 1% (B (%)).")
+    assert chart.text_alternative == ("Line chart. 2000: 0% (A (%)); 2000: 0% (B (%)); "
+                                      "2001: 1% (A (%)); 2001: 0.5% (B (%)); 2002: 2% (A (%)); 2002: 1% (B (%)).")
+    assert chart.description == ("A (%) rose from 0% (2000) to 2% (2002); the highest was 2% (2002), the lowest "
+                                 "0% (2000). B (%) rose from 0% (2000) to 1% (2002); the highest was 1% (2002), "
+                                 "the lowest 0% (2000).")
 
 
 # --- filters ----------------------------------------------------------------------------------------
@@ -476,9 +506,116 @@ def test_the_vega_bundle_is_the_same_bytes_every_time_and_interprets_expressions
 
 def test_charts_js_is_small_loads_only_the_bundle_and_never_evaluates_code():
     script = (ROOT / "templates" / "assets" / "charts.js").read_text(encoding="utf-8")
-    assert len(script.encode()) < 6_000
+    assert len(re.sub(r"/\*.*?\*/|//[^\n]*", "", script, flags=re.S).encode()) < 4_500  # code, not comments
     assert "ast: true" in script and '"vega-embed.js"' in script and "document.currentScript" in script
     assert "document$" in script and "console.warn" in script
     code = re.sub(r"/\*.*?\*/|//[^\n]*", "", script, flags=re.S)
     for forbidden in ("eval(", "Function(", "innerHTML", "fetch(", "XMLHttpRequest", "console.error", "onload="):
         assert forbidden not in code
+
+
+# --- charts that fit and tell (issue 10) ------------------------------------------------------------
+
+def test_each_qualifier_has_one_colour_that_is_colour_blind_safe_and_outlined_where_light():
+    okabe_ito = {"#0072B2", "#D55E00", "#009E73", "#CC79A7", "#000000", "#E69F00", "#56B4E9"}
+    colours = charts.QUALIFIER_COLOURS
+    assert set(colours) >= {"exact", "rounded", "approximate", "lower bound", "target", "aspiration", "planned",
+                            "estimate"}
+    assert len(set(colours.values())) == len(colours)  # one colour per meaning, none shared
+    assert set(colours.values()) - okabe_ito <= {"#595959"}  # Okabe-Ito, and a neutral grey
+    # Every qualifier the shipped schemas allow has its colour.
+    schema = json.loads((NEXUS / "schemas" / "observation.json").read_text(encoding="utf-8"))
+    allowed = next(f for f in schema["fields"] if f["name"] == "qualifier")["constraints"]["enum"]
+    assert set(allowed) <= set(colours)
+    # Those under 3:1 on white go only on bars, whose outline meets 3:1.
+    light = {q for q, c in colours.items() if contrast(c, "#ffffff") < 3}
+    assert light == {"aspiration", "planned"}
+    assert contrast(charts.THEME["bar"]["stroke"], "#ffffff") >= 3
+
+
+def test_the_qualifier_colour_map_gives_known_values_their_colour_and_others_the_rest_in_order():
+    assert charts.qualifier_colours(["rounded", "exact", "rounded"]) == (
+        ["exact", "rounded"], ["#0072B2", "#009E73"])
+    domain, colours = charts.qualifier_colours(["provisional", "exact", "revised"])
+    assert domain == ["exact", "provisional", "revised"]
+    assert colours[0] == "#0072B2" and colours[1:] == [c for c in charts.PALETTE if c != "#0072B2"][:2]
+    assert charts.qualifier_colours(["provisional", "exact", "revised"]) == (domain, colours)
+
+
+def test_every_chart_that_colours_by_qualifier_uses_the_map_and_a_publishers_scale_is_kept():
+    for name in ("custody-funnel", "targets-against-results", "referral-rate-aspiration", "foreign-national-share"):
+        chart = build(NEXUS, nexus_view(name))
+        color = chart.spec["encoding"]["color"]
+        present = list(dict.fromkeys(row[chart.columns.index("qualifier")] for row in chart.rows))
+        assert sorted(color["scale"]["domain"]) == sorted(present), name
+        assert color["scale"]["range"] == [charts.QUALIFIER_COLOURS[q] for q in color["scale"]["domain"]], name
+    spec = {"mark": "bar", "encoding": {"y": {"field": "label", "type": "nominal"},
+                                        "x": {"field": "value", "type": "quantitative"},
+                                        "color": {"field": "kind", "type": "nominal", "scale": {"scheme": "greys"}}}}
+    chart = charts.build_chart(view(spec), {"t": small_table()}, "p/v")
+    assert chart.spec["encoding"]["color"]["scale"] == {"scheme": "greys"}
+
+
+def test_horizontal_bars_have_their_labels_above_and_their_values_beside_them_and_a_height_in_pixels():
+    chart = build(NEXUS, nexus_view("custody-funnel"))
+    spec = chart.spec
+    bars, labels = spec["layer"]
+    assert bars["mark"] == {"type": "bar"}
+    assert labels["mark"]["type"] == "text" and labels["encoding"]["text"]["field"] == "value"
+    axis = spec["encoding"]["y"]["axis"]
+    assert axis["labelAlign"] == "left" and axis["labelLimit"] == 0 and "split(" in axis["labelExpr"]
+    # No height in steps: Vega-Lite cannot fit it to the container and warns in the reader's console.
+    assert isinstance(spec["height"], int) and spec["width"] == "container"
+    assert spec["autosize"] == {"type": "fit-x", "contains": "padding"}
+    assert spec["encoding"]["color"]["legend"]["orient"] == "bottom"
+    assert "title" not in spec  # the page gives the title in HTML, where it wraps
+    # A sort by value is spelt so that the two layers' domains can be unioned.
+    sorted_bars = build(NEXUS, nexus_view("high-harm-outcomes")).spec
+    assert sorted_bars["encoding"]["y"]["sort"] == {"field": "value", "op": "max", "order": "descending"}
+
+
+def test_the_phone_drawing_wraps_a_long_label_and_grows_to_hold_it():
+    table = Table("t", (Field("label", "string", "Where"), Field("value", "integer", "Count")),
+                  ({"label": "Short", "value": 5},
+                   {"label": "A label far too long to sit on one line of a phone's chart beside its bar", "value": 7}))
+    spec = {"mark": "bar", "encoding": {"y": {"field": "label", "type": "nominal"},
+                                        "x": {"field": "value", "type": "quantitative"}}}
+    chart = charts.build_chart(view(spec), {"t": table}, "p/v")
+    assert charts._wrapped(table.rows[1]["label"]) == ["A label far too long to sit on one line of a",
+                                                       "phone's chart beside its bar"]
+    one_line = charts.build_chart(view(spec), {"t": small_table(2)}, "p/v")
+    assert chart.spec["height"] > one_line.spec["height"]
+    svg = charts.render_svg(chart, charts.NARROW_WIDTH)
+    assert ">phone's chart beside its bar<" in svg and ">A label far too long to sit on one line of a<" in svg
+
+
+def test_a_simple_view_titles_its_value_axis_with_the_unit_its_rows_share_not_value_and_label():
+    chart = build(NEXUS, nexus_view("officers"))
+    assert chart.spec["encoding"]["x"]["title"] == "Officers"
+    assert chart.spec["encoding"]["y"]["title"] is None  # "Label" above the bars' own labels
+    table = Table("t", (Field("area", "string", "Area of London"), Field("n", "integer", "Arrests")),
+                  ({"area": "North", "n": 5}, {"area": "South", "n": 7}))
+    simple = {"name": "v", "resources": ["t"], "specType": "simple", "spec": {"type": "bar", "group": "area", "series": "n"}}
+    titled = charts.build_chart(simple, {"t": table}, "p/v")
+    assert (titled.spec["encoding"]["y"]["title"], titled.spec["encoding"]["x"]["title"]) == ("Area of London", "Arrests")
+
+
+def test_the_downloads_draw_the_title_and_a_credit_line_and_the_page_drawings_do_not():
+    chart = build(NEXUS, nexus_view("custody-funnel"))
+    credit = ("Source: Metropolitan Police Service (2013). Licence: Open Government Licence v3.0. Open Tally, "
+              "https://stats.example.org/tally/data/operation-nexus.html")
+    exported = charts.export_spec(chart, credit)
+    assert exported["title"]["text"] == chart.title and exported["width"] == charts.WIDTH
+    assert exported["title"]["subtitle"] == [
+        "Source: Metropolitan Police Service (2013). Licence: Open Government Licence v3.0.",
+        "Open Tally, https://stats.example.org/tally/data/operation-nexus.html"]
+    def drawn(svg: str) -> str:  # the words drawn, after the <title> and <desc>; lines are <tspan>s
+        return " ".join(re.sub(r"<[^>]+>", " ", svg.split("</desc>", 1)[1]).split())
+
+    words = drawn(charts.render_export_svg(chart, credit))
+    assert chart.title in words and "Licence: Open Government Licence v3.0." in words and "Open Tally, https://" in words
+    page = drawn(charts.render_svg(chart))
+    assert "Licence" not in page and chart.title not in page
+    # The PNG is drawn from the same spec: it differs from one without the credit.
+    assert charts.render_png(chart, credit) != charts.render_png(chart, "")
+    assert json.loads(charts.spec_json(chart, credit))["title"] == exported["title"]

@@ -7,7 +7,7 @@ import shutil
 import pytest
 from bs4 import BeautifulSoup
 
-from conftest import ROOT, run_cli
+from conftest import run_cli
 from test_build import copy_project, tree_digest
 
 

@@ -3,7 +3,7 @@
  * Every page loads this file; it does nothing unless the page has a <figure class="ot-chart"> with
  * a spec in <script type="application/json" class="ot-chart__spec">. Then it loads vega-embed.js
  * from this file's own folder (the site's only request for charts), draws the spec into a new
- * element, and only when that succeeds hides the static SVG. If anything fails, the static SVG
+ * element, and only when that succeeds hides the static image. If anything fails, the static image
  * stays and a warning goes to the console.
  *
  * No eval: vega-embed is given {ast: true}, so Vega parses expressions to a syntax tree and
@@ -44,12 +44,22 @@
     return loading;
   }
 
+  // The static image is swapped out only once it has loaded (or failed): hiding a lazy image that is
+  // still on its way cancels its request, which a reader's browser reports as a failed load.
+  function settled(image) {
+    if (!image || image.complete) return Promise.resolve();
+    return new Promise(function (resolve) {
+      image.addEventListener("load", resolve, { once: true });
+      image.addEventListener("error", resolve, { once: true });
+    });
+  }
+
   function enhance(figure, embed) {
     var staticPart = figure.querySelector(".ot-chart__static");
     var specNode = figure.querySelector("script.ot-chart__spec");
     if (!staticPart || !specNode) return;
     var spec = JSON.parse(specNode.textContent);
-    var svg = staticPart.querySelector("svg");
+    var image = staticPart.querySelector("img");
     var target = document.createElement("div");
     target.className = "ot-chart__interactive";
     // Drawn in place but folded away, so that a "container" width is the figure's width.
@@ -59,13 +69,14 @@
     staticPart.parentNode.insertBefore(target, staticPart.nextSibling);
     figure.setAttribute("data-ot-chart", "drawing");
     return embed(target, spec, OPTIONS).then(function () {
+      return settled(image);
+    }).then(function () {
       target.style.height = "";
       target.style.overflow = "";
-      // The static SVG stays in the page, hidden: its <title> and <desc> name the interactive chart.
-      var names = svg && svg.getAttribute("aria-labelledby");
+      // The static image stays in the page, hidden: its alt text (every value read out) names the
+      // interactive chart, as the figure's caption describes both.
       target.setAttribute("role", "img");
-      if (names) target.setAttribute("aria-labelledby", names);
-      else target.setAttribute("aria-label", spec.description || "");
+      target.setAttribute("aria-label", (image && image.alt) || spec.description || "");
       staticPart.hidden = true;
       figure.setAttribute("data-ot-chart", "interactive");
     }, function (error) {
@@ -84,7 +95,7 @@
       figures.forEach(draw);
       return;
     }
-    // The Vega bundle is 900 kB of script: load and run it only when a chart comes on screen (the
+    // The Vega bundle is 900 kB of script: load and run it only when a chart nears the screen (the
     // static chart is there until then), so that it never holds up the first screen of text, and a
     // reader who does not scroll to a chart does not pay for it.
     var observer = new IntersectionObserver(function (entries) {
@@ -93,7 +104,7 @@
         observer.unobserve(entry.target);
         draw(entry.target);
       });
-    });
+    }, { rootMargin: "200px 0px" });
     figures.forEach(function (figure) { observer.observe(figure); });
   }
 

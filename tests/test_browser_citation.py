@@ -1,0 +1,74 @@
+"""Citing a dataset in a real browser (issue 10, point 3): the copy buttons copy the citation and say
+"Copied" in a live region, by mouse or keyboard; without JavaScript no button shows and the citation is
+text to select. The citation files download as built."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from page_audit import open_page
+
+DATASET = "data/operation-nexus.html"
+
+
+@pytest.fixture(scope="module")
+def clipboard(browser):
+    """A desktop window with JavaScript whose pages may write and read the clipboard."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context.grant_permissions(["clipboard-read", "clipboard-write"])
+    yield context
+    context.close()
+
+
+def test_the_copy_buttons_copy_the_citation_and_say_copied(site_server, clipboard):
+    base, served = site_server
+    page, seen = open_page(clipboard, base, DATASET, javascript=False)  # the test needs no chart
+    try:
+        text = page.locator(".ot-citation p.ot-cite").inner_text()
+        assert text.startswith("Metropolitan Police Service (2013). Operation Nexus")
+        button = page.get_by_role("button", name="Copy the citation")
+        assert button.is_visible()
+        status = page.locator("#cite-status")
+        assert status.get_attribute("aria-live") == "polite" and status.get_attribute("role") == "status"
+        button.click()
+        expect(status).to_have_text("Copied")
+        assert page.evaluate("navigator.clipboard.readText()") == text
+
+        # By keyboard: the BibTeX opens from its summary with Enter, and its button copies with Space.
+        page.evaluate("navigator.clipboard.writeText('')")
+        page.locator("summary", has_text="BibTeX").focus()
+        page.keyboard.press("Enter")
+        bibtex_button = page.get_by_role("button", name="Copy the BibTeX")
+        bibtex_button.focus()
+        page.keyboard.press("Space")
+        expect(page.locator("#cite-bibtex-status")).to_have_text("Copied")
+        bib = (served / "downloads" / "operation-nexus" / "citation.bib").read_text(encoding="utf-8")
+        assert page.evaluate("navigator.clipboard.readText()") == bib.strip()
+
+        # The citation files download as built.
+        for link in page.locator(".ot-cite-files a[download]").all():
+            href = link.get_attribute("href")
+            data = bytes(link.evaluate("async a => Array.from(new Uint8Array(await (await fetch(a.href)).arrayBuffer()))"))
+            assert data == (served / "data" / href).resolve().read_bytes(), href
+        assert seen.problems() == []
+    finally:
+        page.close()
+
+
+def test_without_javascript_the_citation_is_text_to_select_and_no_button_shows(site_server, browser):
+    base, _ = site_server
+    context = browser.new_context(viewport={"width": 375, "height": 740}, java_script_enabled=False)
+    try:
+        page, seen = open_page(context, base, DATASET, javascript=False)
+        cite = page.locator(".ot-citation p.ot-cite")
+        cite.scroll_into_view_if_needed()
+        assert cite.is_visible()
+        assert page.locator("button.ot-copy").count() == 4
+        assert not any(b.is_visible() for b in page.locator("button.ot-copy").all())
+        assert cite.evaluate("p => getComputedStyle(p).userSelect") != "none"
+        cite.click(click_count=3)  # a triple click selects the paragraph
+        assert page.evaluate("getSelection().toString().trim()") == cite.inner_text().strip()
+        assert seen.problems() == []
+    finally:
+        context.close()
