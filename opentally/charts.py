@@ -1382,6 +1382,9 @@ def _sentences(points: list[_Point], roles: _Roles, tagged: bool = False) -> str
 
         return _capitalised(f"{where}{extreme(high.value, large, True)}; {extreme(low.value, small, False)}.")
     along = sorted((p for p in points if p.position is not None), key=lambda p: _sort_key(p.position))
+    if not along:  # every date empty (red-team review): no trend to tell, only the highest and the lowest
+        return _capitalised(f"{where}the highest of {len(points):,} values is {said(high)}, the lowest "
+                            f"{said(low)}; no {(roles.dimension_title or 'date').lower()} is given for any of them.")
     first, last = along[0], along[-1]
     subject = str(name) if name is not None else first.measure
     if last.value == first.value:
@@ -1390,8 +1393,12 @@ def _sentences(points: list[_Point], roles: _Roles, tagged: bool = False) -> str
     else:
         moved = (f"{'rose' if last.value > first.value else 'fell'} from {said(first)} "
                  f"({_position(first.position, roles)}) to {said(last)} ({_position(last.position, roles)})")
-    return _capitalised(f"{subject} {moved}; the highest was {said(high)} ({_position(high.position, roles)}), "
-                        f"the lowest {said(low)} ({_position(low.position, roles)}).")
+    def at(p: _Point) -> str:  # a value without a date says so, not "None"
+        return _position(p.position, roles) if p.position is not None else \
+            f"no {(roles.dimension_title or 'date').lower()} given"
+
+    return _capitalised(f"{subject} {moved}; the highest was {said(high)} ({at(high)}), "
+                        f"the lowest {said(low)} ({at(low)}).")
 
 
 def _place(p: _Point, roles: _Roles) -> str:
@@ -1951,8 +1958,15 @@ def export_spec(chart: Chart, credit: str = "") -> dict:
     return {**spec, "title": title}
 
 
-def _credit_lines(credit: str, width: int = 84) -> list[str]:
-    """The credit line broken between its sentences (a sentence longer than a line, between words)."""
+CREDIT_LINES = 3  # the most lines a download's credit takes; the rest is cut with an ellipsis
+
+
+def _credit_lines(credit: str, width: int = 84, most: int = CREDIT_LINES) -> list[str]:
+    """The credit line broken between its sentences (a sentence longer than a line, between words; a
+    word longer than a line, within it), at most ``most`` lines, the last cut with "…" if more was to
+    come: a contributor's long text never makes a line Vega must measure at length (red-team review)."""
+    words = [word[i:i + width] for word in credit.split() for i in range(0, len(word), width)]
+    credit = " ".join(words)[: (width + 1) * (most + 1)]  # enough for more than ``most`` lines
     lines: list[str] = []
     for sentence in re.split(r"(?<=\.) (?=[A-Z])", credit):
         if lines and len(lines[-1]) + 1 + len(sentence) <= width:
@@ -1960,6 +1974,9 @@ def _credit_lines(credit: str, width: int = 84) -> list[str]:
         else:
             broken = _title_lines(sentence, width)
             lines += [broken] if isinstance(broken, str) else broken
+    if len(lines) > most:
+        lines = lines[:most]
+        lines[-1] = lines[-1][: width - 1].rstrip() + "…"
     return lines
 
 

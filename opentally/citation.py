@@ -175,17 +175,25 @@ def _one_line(text: str) -> str:
     return " ".join(str(text).split())
 
 
-_BIB_ESCAPES = {"\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#",
-                "_": r"\_", "^": r"\^{}", "~": r"\~{}"}
+# BibTeX counts every brace, escaped or not (``\{`` opens a group to BibTeX), so a value may hold no
+# brace of the contributor's: braces become ``\textbraceleft{}``/``\textbraceright{}`` and every brace
+# left in a value comes in balanced pairs that this module writes. ``"`` needs no escape inside braces.
+_BIB_ESCAPES = {"\\": r"\textbackslash{}", "{": r"\textbraceleft{}", "}": r"\textbraceright{}", "&": r"\&",
+                "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_", "^": r"\^{}", "~": r"\~{}"}
+# The characters RFC 3986 allows in a URI; any other is percent-encoded in a BibTeX ``url``.
+_URL_CHARACTERS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~:/?#[]@!$&'()*+,;=%")
 
 
 def _bib(text: str) -> str:
-    """Text as a BibTeX value: LaTeX's special characters escaped, braces always balanced."""
+    """Text as a BibTeX value: LaTeX's special characters escaped, no brace of the text's own."""
     return "".join(_BIB_ESCAPES.get(c, c) for c in _one_line(text))
 
 
 def _bib_url(url: str) -> str:
-    return "".join("\\" + c if c in "%#{}\\" else c for c in url)
+    """An address as a BibTeX ``url``: characters outside RFC 3986 (braces, quotes, spaces, backslashes,
+    non-ASCII) percent-encoded, so no brace or backslash is left; ``%`` and ``#`` escaped for LaTeX."""
+    safe = "".join(c if c in _URL_CHARACTERS else "".join(f"%{b:02X}" for b in c.encode("utf-8")) for c in url)
+    return "".join("\\" + c if c in "%#" else c for c in safe)
 
 
 # --- licences ------------------------------------------------------------------------------------
@@ -267,7 +275,8 @@ def readme_text(title: str, description: str, citation: Citation, descriptor: di
 def zip_bytes(entries: Iterable[tuple[str, bytes]], modified: str = "") -> bytes:
     """A zip of ``(path, bytes)`` entries, sorted by path, each dated ``modified`` (ISO) at midnight:
     the same bytes for the same entries."""
-    day = max(date.fromisoformat(modified[:10]) if modified else ZIP_EPOCH, ZIP_EPOCH)
+    # A zip can only date its files from 1980 to 2107: a date outside is brought to the nearest end.
+    day = min(max(date.fromisoformat(modified[:10]) if modified else ZIP_EPOCH, ZIP_EPOCH), date(2107, 12, 31))
     when = (day.year, day.month, day.day, 0, 0, 0)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
@@ -280,5 +289,10 @@ def zip_bytes(entries: Iterable[tuple[str, bytes]], modified: str = "") -> bytes
 
 
 def free_name(wanted: str, taken: set[str]) -> str:
-    """``wanted``, or ``opentally-<wanted>`` when the package already has a file of that name."""
-    return wanted if wanted not in taken else f"opentally-{wanted}"
+    """``wanted``, or ``opentally-<wanted>`` (``opentally-2-<wanted>``...) when the package already has a
+    file of that name."""
+    name, n = wanted, 1
+    while name in taken:
+        name = f"opentally-{wanted}" if n == 1 else f"opentally-{n}-{wanted}"
+        n += 1
+    return name

@@ -385,7 +385,8 @@ FORWARD_QUALIFIERS = frozenset({"target", "aspiration", "planned", "forecast", "
 
 
 def is_web_url(value) -> bool:
-    """An absolute http(s) address with a host and no spaces or control characters: a link a page may carry."""
+    """An absolute http(s) address with a host and no spaces or control characters: a link a page may carry.
+    No user-info: ``https://www.met.police.uk@evil.example/`` reads as the police's and leads elsewhere."""
     from urllib.parse import urlparse
 
     if not isinstance(value, str) or not value.startswith(("https://", "http://")):
@@ -393,7 +394,8 @@ def is_web_url(value) -> bool:
     if any(c.isspace() or ord(c) < 32 or ord(c) == 127 for c in value):
         return False
     try:
-        return bool(urlparse(value).hostname)
+        parsed = urlparse(value)
+        return bool(parsed.hostname) and parsed.username is None and parsed.password is None
     except ValueError:
         return False
 

@@ -291,13 +291,25 @@ def _created(descriptor: dict) -> str:
 
 def _git_modified(directory: Path) -> str:
     """The day of the last commit that changed the package folder, when the project is a git repository
-    (``git log -1 --format=%cs -- datapackages/NAME``); "" otherwise. Run from the folder above the
-    package, so that a ``.git`` inside a contributor's package is never read."""
+    (``git log -1 --format=%cs -- datapackages/NAME``); "" otherwise.
+
+    Git runs at the project's root and may not look above it (``GIT_CEILING_DIRECTORIES``), so only the
+    project's own ``.git`` is read, never one a contributor put inside ``datapackages/`` or a package,
+    nor a repository the project happens to sit in; no system or user configuration is read, and
+    nothing that could start another program (signature checks, fsmonitor) is switched on."""
+    package, packages = directory.resolve(), directory.resolve().parent
+    root = packages.parent
+    if not (root / ".git").exists():
+        return ""
+    env = {**os.environ, "GIT_OPTIONAL_LOCKS": "0", "GIT_CEILING_DIRECTORIES": str(root.parent),
+           "GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": os.devnull, "GIT_TERMINAL_PROMPT": "0"}
+    for key in ("GIT_DIR", "GIT_WORK_TREE", "GIT_CONFIG", "GIT_CONFIG_PARAMETERS", "GIT_CONFIG_COUNT"):
+        env.pop(key, None)
     try:
-        result = subprocess.run(["git", "-c", "core.fsmonitor=false", "log", "-1", "--format=%cs", "--",
-                                 directory.name], cwd=directory.parent, capture_output=True, text=True, timeout=20,
-                                env={**os.environ, "GIT_OPTIONAL_LOCKS": "0"})
-    except (OSError, subprocess.SubprocessError):
+        result = subprocess.run(["git", "-c", "core.fsmonitor=false", "-c", "log.showSignature=false", "log", "-1",
+                                 "--no-show-signature", "--format=%cs", "--", package.relative_to(root).as_posix()],
+                                cwd=root, capture_output=True, text=True, timeout=20, env=env)
+    except (OSError, subprocess.SubprocessError, ValueError):
         return ""
     text = result.stdout.strip()
     return text if result.returncode == 0 and re.fullmatch(r"\d{4}-\d{2}-\d{2}", text) else ""
@@ -507,6 +519,8 @@ def _zip(name: str, directory: Path, descriptor: dict, about: _ZipAbout) -> byte
             continue
         if not path.resolve().is_relative_to(root):
             continue
+        if re.search(r"[\\:\x00-\x1f\x7f]", relative.as_posix()):
+            continue  # a name an unzip tool could misread ("\\" and ":" mean folders and drives on Windows)
         entries[relative.as_posix()] = path.read_bytes()
     readme = citation.free_name("README.txt", set(entries))
     licence = citation.free_name("LICENCE.txt", set(entries))

@@ -280,10 +280,14 @@ def _render_view_files(package: PackagePlan, view: ViewPlan, files: dict[str, by
 
 def _chart_credit(package: PackagePlan, settings: SiteSettings) -> str:
     """The line a chart's image carries: "Source: <publisher> (<year>). Licence: <licence>. <site>"."""
+    def short(text: str, most: int = 120) -> str:  # each part capped (red-team review: a 300,000-character
+        text = " ".join(text.split())              # licence title stalled the drawing)
+        return text if len(text) <= most else text[: most - 1].rstrip() + "…"
+
     cited = citation.of_package(package, settings.site_name, settings.absolute(package.page))
-    source = " and ".join(cited.authors) + (f" ({cited.year})" if cited.year else "")
-    licence = "; ".join(item.title for item in citation.licences(package.descriptor)) or "not given"
-    site = settings.site_name + (f", {cited.absolute_url}" if cited.absolute_url else "")
+    source = short(" and ".join(cited.authors)) + (f" ({cited.year})" if cited.year else "")
+    licence = short("; ".join(item.title for item in citation.licences(package.descriptor))) or "not given"
+    site = short(settings.site_name) + (f", {short(cited.absolute_url)}" if cited.absolute_url else "")
     return f"Source: {source}. Licence: {licence}. {site}"
 
 
@@ -375,8 +379,7 @@ def _licences(d: dict) -> list[dict]:
     return out
 
 
-def _is_web_url(value) -> bool:
-    return isinstance(value, str) and value.startswith(("https://", "http://"))
+_is_web_url = conventions.is_web_url  # one rule for every link taken from data
 
 
 def _publisher(d: dict) -> str:

@@ -904,8 +904,13 @@ def _check_source_links(table: str, number: int, row: dict) -> list[Issue]:
         if value is None or value == "" or conventions.is_web_url(value):
             continue
         what = "the original document" if name == conventions.SOURCE_URL_FIELD else "an archived copy of the document"
+        # A name before "@" (user-info) hides where the link goes (red-team review): say so.
+        userinfo = isinstance(value, str) and "@" in value.split("//", 1)[-1].split("/", 1)[0]
         issues.append(error("source-url", table, f'field "{name}": "{str(value)[:100]}" is not a web address (http:// or '
-                            f"https://), so the site cannot link to it",
-                            f"give the full address of {what}, starting with https:// (or http://), with no spaces; "
+                            f"https://), so the site cannot link to it"
+                            + (': it has a name and "@" before the host, which hides where the link leads'
+                               if userinfo else ""),
+                            f"give the full address of {what}, starting with https:// (or http://), with no spaces"
+                            + (' and nothing before "@"' if userinfo else "") + "; "
                             "or leave the cell empty", number, name))
     return issues

@@ -267,8 +267,11 @@ def _exclude(element: _Element, at: list[int]) -> None:
 def repository_host(repo_url: str) -> str:
     """"GitHub" or "GitLab" when ``repo_url`` is a repository there, whose new-issue and web-editor
     links are known; "" for any other host (no link is better than a dead one). The same rule is in
-    templates/partials/package/edit.html.j2."""
-    host = urlparse(repo_url).netloc.lower() if repo_url.startswith("https://") else ""
+    templates/partials/package/edit.html.j2. The host must be a plain hostname, labels of [a-z0-9-]: no
+    user-info, port or empty label (red-team review: ``https://gitlab.@evil.example`` is not GitLab)."""
+    host = repo_url.split("/")[2].lower() if repo_url.startswith("https://") else ""
+    if not re.fullmatch(r"[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)+", host):
+        return ""
     if host == "github.com":
         return "GitHub"
     if host == "gitlab.com" or host.startswith("gitlab."):
@@ -377,6 +380,7 @@ def _run_mkdocs(rendered: RenderedSite, config_file: Path, docs: Path, built: Pa
             # Source documents are reached from their dataset's page, not from the navigation.
             config = load_config(str(config_file), docs_dir=str(docs), site_dir=str(built),
                                  not_in_nav="/data/*/sources/*.md")
+            _check_config_text(config, config_file)
             config["nav"] = site_nav(config["nav"], rendered.nav, rendered.hand_written)
             config.plugins["opentally/commentary"] = _CommentaryPlugin(rendered)
             config.plugins["opentally/repository"] = _RepositoryLinks(
@@ -401,6 +405,22 @@ def _repository_path(folder: Path, config_file: Path) -> str | None:
         return folder.resolve().relative_to(config_file.resolve().parent).as_posix()
     except ValueError:
         return None
+
+
+# Settings of mkdocs.yml that the theme prints into every page as HTML, unescaped (MkDocs' Jinja does not
+# autoescape): plain text only, so a change to mkdocs.yml cannot add markup to every page.
+CONFIG_TEXT = ("site_name", "site_description", "site_author", "copyright", "repo_name", "site_url", "repo_url",
+               "edit_uri")
+_MARKUP = re.compile(r'[<>"\x00-\x1f\x7f]')
+
+
+def _check_config_text(config, config_file: Path) -> None:
+    for key in CONFIG_TEXT:
+        value = config.get(key)
+        if isinstance(value, str) and (found := _MARKUP.search(value)):
+            raise BuildError(f"{display_path(config_file)}: {key} holds {found.group()!r}, which the theme would print "
+                             "into every page as markup",
+                             hint=f"write {key} as plain text, without <, > or \" (or control characters)")
 
 
 COMMENTARY = "commentary/"  # hand-written pages here join the navigation's Commentary section by themselves
@@ -578,16 +598,17 @@ class _References(HTMLParser):
     def __init__(self):
         super().__init__()
         self.loads: list[str] = []
+        self.refreshes: list[str] = []  # <meta http-equiv=refresh>: a navigation no policy can stop
 
     def handle_starttag(self, tag, attrs):
         for name, value in attrs:
             if (tag, name) in self.LOADS and value:
                 if tag == "link" and dict(attrs).get("rel") in ("canonical", "alternate"):
                     continue
-                if tag == "meta":  # only a refresh loads anything: "5; url=https://..."
-                    if (dict(attrs).get("http-equiv") or "").lower() != "refresh":
-                        continue
-                    value = value.split("=", 1)[1] if "=" in value else ""
+                if tag == "meta":  # only a refresh loads anything, and the site never needs one
+                    if (dict(attrs).get("http-equiv") or "").lower().strip() == "refresh":
+                        self.refreshes.append(value)
+                    continue
                 self.loads.append(value)
 
 
@@ -617,6 +638,7 @@ def _check_built_site(built: Path) -> tuple[int, int, tuple[str, int]]:
             parser = _References()
             parser.feed(path.read_text(encoding="utf-8"))
             problems += [f"{relative}: loads {u} from another host" for u in parser.loads if _loads_from_another_host(u)]
+            problems += [f"{relative}: a <meta http-equiv=refresh> ({r}) would send readers elsewhere" for r in parser.refreshes]
         elif path.suffix == ".css":
             for url in re.findall(r"url\(\s*['\"]?([^'\")]+)", path.read_text(encoding="utf-8", errors="replace")):
                 if _loads_from_another_host(url):

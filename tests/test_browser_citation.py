@@ -29,7 +29,7 @@ def test_the_copy_buttons_copy_the_citation_and_say_copied(site_server, clipboar
         assert text.startswith("Metropolitan Police Service (2013). Operation Nexus")
         button = page.get_by_role("button", name="Copy the citation")
         assert button.is_visible()
-        status = page.locator("#cite-status")
+        status = page.locator("#_cite-status")
         assert status.get_attribute("aria-live") == "polite" and status.get_attribute("role") == "status"
         button.click()
         expect(status).to_have_text("Copied")
@@ -42,7 +42,7 @@ def test_the_copy_buttons_copy_the_citation_and_say_copied(site_server, clipboar
         bibtex_button = page.get_by_role("button", name="Copy the BibTeX")
         bibtex_button.focus()
         page.keyboard.press("Space")
-        expect(page.locator("#cite-bibtex-status")).to_have_text("Copied")
+        expect(page.locator("#_cite-bibtex-status")).to_have_text("Copied")
         bib = (served / "downloads" / "operation-nexus" / "citation.bib").read_text(encoding="utf-8")
         assert page.evaluate("navigator.clipboard.readText()") == bib.strip()
 
@@ -72,3 +72,34 @@ def test_without_javascript_the_citation_is_text_to_select_and_no_button_shows(s
         assert seen.problems() == []
     finally:
         context.close()
+
+
+def test_a_copy_button_copies_the_box_beside_it_never_an_element_found_by_id(site_server, clipboard):
+    """Red-team review: a resource "cite" with rows "text" and "bibtex" has row anchors "cite-text" and
+    "cite-bibtex"; the copy buttons must copy the citation next to them, whatever else carries an id."""
+    base, _ = site_server
+    page, seen = open_page(clipboard, base, DATASET, javascript=False)
+    try:
+        ids = page.locator(".ot-citation [id]").evaluate_all("els => els.map(e => e.id)")
+        assert ids and all(i.startswith("_") for i in ids), ids  # no row anchor starts with "_"
+        # Rows a contributor could have made, put first in the page and carrying every id the citation
+        # has had or has: a lookup by id would find them before the citation.
+        page.evaluate("""ids => { const main = document.querySelector("article");
+            for (const id of ids.concat(["cite-text", "cite-bibtex", "cite-status", "cite-bibtex-status"])) {
+                const row = document.createElement("p"); row.id = id; row.setAttribute("data-copy-text", "");
+                row.textContent = "CONTRIBUTOR ROW " + id; main.prepend(row); } }""", ids)
+        citation_text = page.locator(".ot-citation p.ot-cite").inner_text()
+        page.get_by_role("button", name="Copy the citation").click()
+        expect(page.locator(".ot-citation .ot-copy-box .ot-copy-status")).to_have_text("Copied")
+        assert page.evaluate("navigator.clipboard.readText()") == citation_text
+        page.locator("summary", has_text="RIS").click()
+        page.get_by_role("button", name="Copy the RIS").click()
+        ris_box = page.locator("details.ot-cite-format", has_text="RIS")
+        expect(ris_box.locator(".ot-copy-status")).to_have_text("Copied")
+        copied = page.evaluate("navigator.clipboard.readText()")
+        assert copied.startswith("TY  - DATA") and "CONTRIBUTOR" not in copied
+        assert copied == ris_box.locator("code").inner_text()
+        assert "CONTRIBUTOR" not in page.locator(".ot-citation").inner_text()
+        assert seen.problems() == []
+    finally:
+        page.close()

@@ -619,3 +619,39 @@ def test_the_downloads_draw_the_title_and_a_credit_line_and_the_page_drawings_do
     # The PNG is drawn from the same spec: it differs from one without the credit.
     assert charts.render_png(chart, credit) != charts.render_png(chart, "")
     assert json.loads(charts.spec_json(chart, credit))["title"] == exported["title"]
+
+
+# --- red-team review: a long credit line -----------------------------------------------------------
+
+def test_a_licence_title_of_300000_characters_gives_a_short_credit_of_at_most_three_lines():
+    from types import SimpleNamespace
+
+    from opentally import render
+
+    long = "A" * 300_000
+    package = SimpleNamespace(name="p", title="P", descriptor={"licenses": [{"name": "x", "title": long}]},
+                              sources=(), modified="2024-01-02", page="data/p.md")
+    settings = SimpleNamespace(site_name="Open Tally " + "B" * 1000, absolute=lambda page: "")
+    credit = render._chart_credit(package, settings)
+    assert len(credit) < 500 and "…" in credit and credit.startswith("Source: ")
+    for text in (credit, "Source: X (2013). Licence: " + long + ". Open Tally", "Licence: " + "word " * 60_000):
+        lines = charts._credit_lines(" ".join(text.split()))
+        assert 1 <= len(lines) <= charts.CREDIT_LINES and all(len(line) <= 84 for line in lines), lines
+    assert charts._credit_lines("Licence: " + long)[-1].endswith("…")
+    chart = build(NEXUS, nexus_view("custody-funnel"))
+    subtitle = charts.export_spec(chart, "Licence: " + long)["title"]["subtitle"]
+    assert sum(map(len, subtitle)) <= 3 * 84
+
+
+def test_a_line_over_dates_that_are_all_empty_is_described_without_a_trend():
+    """Red-team review: a valid chart over a date field whose dates are all empty failed the build with
+    "list index out of range"; it is described by its highest and lowest values, with no trend."""
+    table = Table("t", (Field("day", "date", "Day"), Field("n", "integer", "Arrests")),
+                  ({"day": None, "n": 5}, {"day": None, "n": 7}, {"day": None, "n": 6}))
+    simple = {"name": "v", "resources": ["t"], "specType": "simple", "spec": {"type": "line", "group": "day", "series": "n"}}
+    chart = charts.build_chart(simple, {"t": table}, "p/v")
+    assert "7" in chart.description and "5" in chart.description
+    assert not re.search(r"rose|fell|None|index", chart.description), chart.description
+    some = Table("t", table.fields, ({"day": None, "n": 9}, {"day": "2020-01-01", "n": 5}, {"day": "2020-02-01", "n": 6}))
+    described = charts.build_chart(simple, {"t": some}, "p/v").description
+    assert "the highest was 9 (no day given)" in described and "None" not in described, described

@@ -34,7 +34,7 @@ def soup(path: Path) -> BeautifulSoup:
 
 def bibtex_fields(text: str) -> tuple[str, str, dict[str, str]]:
     """A BibTeX entry read as BibTeX reads it: type, key and fields, values with their outer braces off.
-    Fails on unbalanced braces."""
+    Like BibTeX, counts every brace, a backslashed one too. Fails on unbalanced braces."""
     match = re.fullmatch(r"@(\w+)\{([^,\s]+),\n(.*)\}\n", text, re.S)
     assert match, text
     kind, key, body = match.groups()
@@ -46,9 +46,6 @@ def bibtex_fields(text: str) -> tuple[str, str, dict[str, str]]:
         if body[at] == "{":
             depth, start = 0, at
             while True:
-                if body[at] == "\\":
-                    at += 2
-                    continue
                 depth += {"{": 1, "}": -1}.get(body[at], 0)
                 at += 1
                 if depth == 0:
@@ -95,7 +92,8 @@ def test_bibtex_ris_and_csl_json_parse_and_say_the_same_thing():
     kind, key, fields = bibtex_fields(cited.bibtex())
     assert (kind, key) == ("misc", "my-data-2023")
     assert fields["author"] == "{Home Office} and {Office for National Statistics}"
-    assert fields["title"] == r"{Arrests \{2023\}: 50\% \& more\_\#\~{}\^{}\textbackslash{}}"
+    assert fields["title"] == (r"{Arrests \textbraceleft{}2023\textbraceright{}: 50\% \& more\_\#\~{}\^{}"
+                               r"\textbackslash{}}")
     assert (fields["year"], fields["month"], fields["date"], fields["version"]) == ("2023", "may", "2023-05-04", "2.1")
     assert fields["url"] == "https://example.org/data/my-data.html"
     assert fields["note"] == "Data set. Data last changed 2024-02-03"
@@ -110,6 +108,56 @@ def test_bibtex_ris_and_csl_json_parse_and_say_the_same_thing():
     assert item["type"] == "dataset" and item["issued"] == {"date-parts": [[2023, 5, 4]]}
     assert item["author"] == [{"literal": "Home Office"}, {"literal": "Office for National Statistics"}]
     assert item["URL"] == "https://example.org/data/my-data.html" and item["version"] == "2.1"
+
+
+# --- red-team review: BibTeX injection -----------------------------------------------------------
+
+_LATEX_TEXT = {r"\textbackslash{}": "\\", r"\textbraceleft{}": "{", r"\textbraceright{}": "}", r"\^{}": "^",
+               r"\~{}": "~", r"\&": "&", r"\%": "%", r"\$": "$", r"\#": "#", r"\_": "_"}
+
+
+def _latex_text(value: str) -> str:
+    """A BibTeX value as the text it typesets (the escapes ``citation`` writes, undone)."""
+    return re.sub("|".join(re.escape(k) for k in _LATEX_TEXT), lambda m: _LATEX_TEXT[m.group()], value)
+
+
+_FORGED = '}}, url = "https://evil.example/", x = jul'
+
+
+@pytest.mark.parametrize("part", ["title", "version", "publisher", "author", "url", "site url"])
+def test_a_brace_or_quote_in_any_part_never_closes_a_bibtex_field_or_forges_another(part):
+    title, version, publisher, author, url = "Operation Nexus", "1.0.0", "Open Tally", "Home Office", \
+        "https://example.org/data/x.html"
+    payload = _FORGED + ' \\} { \\{ "'
+    if part == "title":
+        title += payload
+    elif part == "version":
+        version += payload
+    elif part == "publisher":
+        publisher += payload
+    elif part == "author":
+        author += payload
+    elif part == "url":
+        url += '?q=}},x={"}\\é'
+    else:
+        url = 'https://example.org/a},url={https://evil.example/}"/data/x.html'
+    cited = citation.Citation("x-2023", (author,), title, "2023-05-04", version, publisher, url, "")
+    bib = cited.bibtex()
+    for line in bib.splitlines()[1:-1]:  # every field on its own line, its braces balanced within it
+        depth = 0
+        for c in line:
+            depth += {"{": 1, "}": -1}.get(c, 0)
+            assert depth >= 0, line
+        assert depth == 0, line
+    assert cited.absolute_url, url
+    kind, key, fields = bibtex_fields(bib)
+    assert set(fields) == {"author", "title", "year", "month", "date", "version", "publisher", "url", "note"}
+    assert _latex_text(fields["title"]) == "{" + title + "}"
+    assert _latex_text(fields["version"]) == version
+    assert _latex_text(fields["publisher"]) == publisher
+    assert _latex_text(fields["author"]) == "{" + author + "}"
+    assert re.fullmatch(r"[A-Za-z0-9\-._~:/?\[\]@!$&'()*+,;=\\%#]+", fields["url"]), fields["url"]
+    assert "{" not in fields["url"] and '"' not in fields["url"] and " " not in fields["url"]
 
 
 def test_without_sources_the_package_publisher_is_the_author_and_a_relative_address_stays_out_of_files():
@@ -168,7 +216,7 @@ def test_the_dataset_page_cites_the_body_with_the_source_date_version_and_last_c
                      "RIS (ris)": "../downloads/operation-nexus/citation.ris",
                      "CSL-JSON (json)": "../downloads/operation-nexus/citation.json"}
     bib = (built_site / "downloads/operation-nexus/citation.bib").read_text(encoding="utf-8")
-    assert page.select_one("#cite-bibtex").get_text() == bib.strip()
+    assert page.select_one("#_cite-bibtex").get_text() == bib.strip()
     assert bibtex_fields(bib)[2]["author"] == "{Metropolitan Police Service}"
     ris_records((built_site / "downloads/operation-nexus/citation.ris").read_bytes().decode("utf-8"))
     csl = json.loads((built_site / "downloads/operation-nexus/citation.json").read_text(encoding="utf-8"))
@@ -176,8 +224,26 @@ def test_the_dataset_page_cites_the_body_with_the_source_date_version_and_last_c
     # Copy buttons come hidden: without JavaScript the text is there, and no button that does nothing.
     buttons = page.select("button.ot-copy")
     assert len(buttons) == 4 and all(b.has_attr("hidden") for b in buttons)
-    assert all(page.find(id=b["data-copy"]) is not None and page.find(id=b["data-copy-status"])["aria-live"] == "polite"
-               for b in buttons)
+    boxes = [b.find_parent(attrs={"data-copy-box": True}) for b in buttons]  # each copies its own box
+    assert all(box.select_one("[data-copy-text]") is not None and box.select_one("[data-copy-status]")["aria-live"]
+               == "polite" and len(box.select("button.ot-copy")) == 1 for box in boxes)
+
+
+def test_no_row_anchor_can_take_an_id_of_the_citation(built_site):
+    """Red-team review: a row anchor is "{resource}-{row id}" (plan.row_anchor) and a resource name is a
+    valid name (names._NAME): no such anchor equals an id of the citation box, whatever the row id."""
+    from opentally import names, plan
+
+    page = soup(built_site / DATASET)
+    ids = [element["id"] for element in page.select(".ot-citation [id]")]
+    assert {"_cite-text", "_cite-status", "_cite-bibtex", "_cite-ris", "_cite-csl-json"} <= set(ids)
+    for id_ in ids:
+        for at, char in enumerate(id_):  # every way to read the id as "{resource}-{row id}"
+            if char == "-":
+                resource, row = id_[:at], id_[at + 1:]
+                assert plan.row_anchor(resource, row) == id_
+                assert names.name_problem(resource) is not None, (id_, resource)
+    assert plan.row_anchor("cite", "text") == "cite-text" not in ids  # the collision the review found
 
 
 def test_the_letter_is_cited_naming_its_recipient_once(built_site):
@@ -334,6 +400,20 @@ def test_a_source_address_that_is_not_http_is_an_error_naming_file_row_and_field
             "site cannot link to it [source-url]") in result.output.splitlines()
 
 
+@pytest.mark.parametrize("value", ["https://www.met.police.uk@evil.example/", "https://user:pw@evil.example/x",
+                                   "http://:@evil.example/"])
+def test_an_address_with_a_name_before_the_host_is_no_web_address_and_validate_says_why(nexus_copy, value):
+    """Red-team review: user-info makes an address read as one host and lead to another."""
+    assert not conventions.is_web_url(value)
+    assert conventions.is_web_url("https://www.met.police.uk/x?a=b@c#d@e")  # "@" after the host is fine
+    _set_source_links(nexus_copy.parent.parent, value, "")
+    result = run_cli("validate")
+    assert result.exit_code == 1, result.output
+    assert (f'{SOURCES_CSV}:2: error: field "url": "{value}" is not a web address (http:// or https://), so the '
+            'site cannot link to it: it has a name and "@" before the host, which hides where the link leads '
+            "[source-url]") in result.output.splitlines(), result.output
+
+
 def test_without_a_modified_date_the_last_change_comes_from_git_history(tmp_path):
     if shutil.which("git") is None:
         pytest.skip("git is not installed")
@@ -360,3 +440,31 @@ def test_without_a_modified_date_the_last_change_comes_from_git_history(tmp_path
     assert meta["Last changed"] == "4 March 2025"
     with zipfile.ZipFile(out / "downloads" / "operation-nexus.zip") as archive:
         assert {i.date_time for i in archive.infolist()} == {(2025, 3, 4, 0, 0, 0)}
+
+
+# --- red-team review: the repository's host ------------------------------------------------------
+
+@pytest.mark.parametrize("repo_url, host", [
+    ("https://github.com/org/repo", "GitHub"), ("https://gitlab.com/org/repo", "GitLab"),
+    ("https://gitlab.example.org/group/repo", "GitLab"), ("https://GitLab.Example.org/group/repo", "GitLab"),
+    ("https://gitlab.@evil.example/org/repo", ""), ("https://gitlab.example.org@evil.example/org/repo", ""),
+    ("https://user@github.com/org/repo", ""), ("https://gitlab./org/repo", ""), ("https://gitlab.-x.org/o/r", ""),
+    ("https://gitlab.example.org:8443/o/r", ""), ("https://gitlab.exa_mple.org/o/r", ""),
+    ("http://github.com/org/repo", ""), ("https://codeberg.org/org/repo", ""),
+])
+def test_only_a_plain_github_or_gitlab_hostname_gets_repository_links(repo_url, host):
+    from types import SimpleNamespace
+
+    from opentally import write
+    from opentally.render import SiteSettings, make_environment
+
+    assert write.repository_host(repo_url) == host
+    env = make_environment(ROOT / "templates")
+    env.globals["site"] = SiteSettings(repo_url=repo_url)
+    package = SimpleNamespace(directory=ROOT / "datapackages" / "nexus")
+    resource = SimpleNamespace(tabular=True, path="data/a.csv", title="A")
+    html = env.get_template("partials/package/edit.html.j2").render(package=package, resource=resource)
+    links = [a["href"] for a in BeautifulSoup(html, "html.parser").find_all("a")]
+    editor = {"GitHub": "/edit/", "GitLab": "/-/edit/"}.get(host)
+    assert links == ([f"{repo_url}{editor}main/datapackages/nexus/data/a.csv"] if host else []), links
+    assert f"in {host}'s editor" in html if host else html.strip() == ""

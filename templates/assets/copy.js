@@ -1,6 +1,8 @@
-/* Copy buttons (Open Tally): <button class="ot-copy" data-copy="ID" data-copy-status="STATUS" hidden>
-   copies the text of the element ID and says "Copied" in the live region STATUS. The buttons are
-   hidden until this script shows them: without JavaScript the text stays on the page, selectable. */
+/* Copy buttons (Open Tally): <button class="ot-copy" data-copy hidden> copies the text of the
+   [data-copy-text] element of its own box (the button's closest [data-copy-box]) and says "Copied" in
+   that box's [data-copy-status] live region. Never an element found by id: a contributor's row anchor
+   may carry any id. The buttons are hidden until this script shows them: without JavaScript the text
+   stays on the page, selectable. */
 (function () {
   "use strict";
 
@@ -29,8 +31,9 @@
   }
 
   function copy(button) {
-    var element = document.getElementById(button.getAttribute("data-copy"));
-    var status = document.getElementById(button.getAttribute("data-copy-status"));
+    var box = button.closest("[data-copy-box]");
+    var element = box && box.querySelector("[data-copy-text]");
+    var status = box && box.querySelector("[data-copy-status]");
     if (!element) return;
     var text = element.textContent;
     var done = function () { say(status, "Copied"); };

@@ -1,0 +1,65 @@
+"""What a contributor can put in a package folder or mkdocs.yml never breaks the build, the zip or a
+reader's page: dates out of a zip's range, names an unzip tool would misread, clashing file names,
+markup in the site's settings, and a page that would send readers elsewhere."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from opentally import citation, plan, write
+from opentally.issues import BuildError
+
+
+def _zip_of(directory: Path, modified: str = "2013-07-24") -> zipfile.ZipFile:
+    cited = citation.cite("pkg", "A package", {}, (), modified, "Open Tally")
+    about = plan._ZipAbout("A package", "", cited, None)
+    return zipfile.ZipFile(io.BytesIO(plan._zip("pkg", directory, {}, about)))
+
+
+def test_a_date_beyond_what_a_zip_can_hold_is_brought_within_it():
+    for modified, expected in (("2200-01-01", (2107, 12, 31)), ("1900-05-05", (1980, 1, 1)), ("2013-07-24", (2013, 7, 24))):
+        archive = zipfile.ZipFile(io.BytesIO(citation.zip_bytes([("a.txt", b"x")], modified)))
+        assert archive.getinfo("a.txt").date_time[:3] == expected
+
+
+def test_names_an_unzip_tool_would_misread_stay_out_of_the_zip_and_clashing_names_never_overwrite(tmp_path):
+    package = tmp_path / "pkg"
+    package.mkdir()
+    (package / "datapackage.json").write_text("{}", encoding="utf-8")
+    (package / "a\\..\\..\\evil.bat").write_text("echo", encoding="utf-8")
+    (package / "c:evil.txt").write_text("x", encoding="utf-8")
+    for name in ("README.txt", "opentally-README.txt", "LICENCE.txt"):
+        (package / name).write_text(f"the contributor's {name}", encoding="utf-8")
+    archive = _zip_of(package)
+    names = archive.namelist()
+    assert not any("\\" in n or ":" in n for n in names), names
+    for name in ("README.txt", "opentally-README.txt", "LICENCE.txt"):
+        assert archive.read(f"pkg/{name}").decode() == f"the contributor's {name}"
+    assert "pkg/opentally-2-README.txt" in names and "pkg/opentally-LICENCE.txt" in names
+
+
+@pytest.mark.parametrize("key, value", [
+    ("site_name", "Open Tally<meta http-equiv=refresh content=0;https://evil.example/>"),
+    ("site_description", 'Stats" onmouseover="alert(1)'),
+    ("copyright", "<script src=https://evil.example/x.js></script>"),
+    ("site_author", "A\nB"),
+])
+def test_markup_in_the_site_s_settings_is_refused_naming_the_setting(key, value):
+    with pytest.raises(BuildError) as caught:
+        write._check_config_text({key: value}, Path("mkdocs.yml"))
+    assert f"mkdocs.yml: {key} holds" in str(caught.value)
+    write._check_config_text({key: "Open Tally & friends: figures (2013)"}, Path("mkdocs.yml"))  # text is fine
+
+
+@pytest.mark.parametrize("content", ["0;https://evil.example/", "0; url='https://evil.example/'", "0,https://evil.example/",
+                                     "5; url=https://evil.example/"])
+def test_a_built_page_that_would_send_readers_elsewhere_fails_the_build(tmp_path, content):
+    (tmp_path / "index.html").write_text(f'<html><head><meta http-equiv="Refresh" content="{content}"></head></html>',
+                                         encoding="utf-8")
+    with pytest.raises(BuildError) as caught:
+        write._check_built_site(tmp_path)
+    assert "index.html: a <meta http-equiv=refresh>" in str(caught.value)
