@@ -17,8 +17,10 @@ serve: $(STAMP)
 validate: $(STAMP)
 	$(PY) build.py validate --strict
 
+# Two workers (the machines we run on have 2 cores); each test file runs whole in one worker, so a
+# module's shared build is made once.
 test: $(STAMP) browser
-	$(PY) -m pytest
+	$(PY) -m pytest -n 2 --dist loadfile
 
 # The browser tests drive Debian's Chromium (nothing here can download a browser). Install it when it
 # is missing and apt-get is there; elsewhere the tests say how to install one.

@@ -80,7 +80,9 @@ def check_command(base: str | None, as_json: bool, debug: bool) -> None:
 @click.option("--project", type=click.Path(exists=True, file_okay=False, path_type=Path), default=Path("."),
               show_default=True, help="Folder holding datapackages/, site_src/, templates/ and mkdocs.yml.")
 @click.option("--debug", is_flag=True, help="Show a traceback when the build fails.")
-def build_command(out: Path, project: Path, debug: bool) -> None:
+@click.option("--no-cache", "no_cache", is_flag=True,
+              help="Make everything again instead of taking what an earlier build made from .build/cache/.")
+def build_command(out: Path, project: Path, debug: bool, no_cache: bool) -> None:
     """Validate every package, then build the site into --out.
 
     Exit status: 0 when the site was built, 1 when the data, the commentary or MkDocs failed
@@ -89,7 +91,7 @@ def build_command(out: Path, project: Path, debug: bool) -> None:
     from opentally.pipeline import Project, build_site
 
     try:
-        result = build_site(Project(project), out, log=click.echo)
+        result = build_site(Project(project), out, log=click.echo, use_cache=not no_cache)
     except BuildError as exc:
         _fail(exc, debug)
         return

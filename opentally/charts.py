@@ -41,6 +41,7 @@ import sys
 import tempfile
 import threading
 import time
+from pathlib import Path
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from concurrent.futures.process import BrokenProcessPool
@@ -52,7 +53,7 @@ from xml.sax.saxutils import escape
 import altair as alt
 import vl_convert
 
-from . import chart_worker, dates, views
+from . import cache, chart_worker, dates, views
 from .issues import BuildError
 
 # The newest Vega-Lite that vl-convert 1.9 ships (get_vegalite_versions()), and the schema altair 6.3
@@ -1860,6 +1861,22 @@ def _draw(chart: Chart, kind: str, scale: float = 1, spec: dict | None = None):
     """A static spec of the chart (by default the page's, ``WIDTH`` px wide) drawn by vl-convert in the
     child process: SVG text or PNG bytes."""
     spec, options = spec if spec is not None else _static_spec(chart.spec, WIDTH), _vl_convert_options()
+    entry = cache.key("drawing", kind, spec, options, scale, _drawing_tools())
+    cached = cache.get("charts", entry)
+    if cached is not None:
+        return cached.decode("utf-8") if kind == "svg" else cached
+    result = _draw_now(chart, kind, spec, options, scale)
+    cache.put("charts", entry, result.encode("utf-8") if isinstance(result, str) else result)
+    return result
+
+
+@functools.lru_cache(maxsize=1)
+def _drawing_tools() -> list[str]:
+    """What decides a drawing besides its spec: vl-convert's version and the code of the child."""
+    return [vl_convert.__version__, cache.source_digest(Path(chart_worker.__file__))]
+
+
+def _draw_now(chart: Chart, kind: str, spec: dict, options: dict, scale: float):
     with _RENDERER_LOCK:
         renderer = _current_renderer()
         try:

@@ -11,6 +11,14 @@ from click.testing import CliRunner
 import build
 
 ROOT = Path(__file__).resolve().parents[1]
+
+# Every build of the test session, in this process and in the processes it starts, shares one chart
+# cache (drawing the same chart again proves nothing the first drawing did not): a folder of its own,
+# so the project's .build/cache/ is never read. tests/test_cache.py checks the cache itself, cold and warm.
+import os as _os
+import tempfile as _tempfile
+
+_os.environ["OPENTALLY_CACHE"] = _tempfile.mkdtemp(prefix="opentally-test-cache-")
 NEXUS = ROOT / "datapackages" / "operation-nexus"
 LETTER = NEXUS / "sources" / "mps-operation-nexus-letter-2013-07-24.txt"
 # Packages published by others, kept unchanged as test input (copied from ../shared/corpus).

@@ -36,6 +36,16 @@ VIEW = "high-harm-outcomes"  # a vega-lite bar chart of the outcomes table
 EVIL = "https://evil.example"
 
 
+
+@pytest.fixture(autouse=True)
+def no_cached_drawings(tmp_path, monkeypatch):
+    """These tests break the drawing process on purpose: no drawing may come from the cache instead."""
+    from opentally import cache
+
+    monkeypatch.setenv(cache.ENV, str(tmp_path / "own-cache"))
+    monkeypatch.setattr(cache, "_folder", None)
+
+
 def view_index(descriptor: dict, name: str = VIEW) -> int:
     return next(n for n, v in enumerate(descriptor["views"]) if v["name"] == name)
 

@@ -1,0 +1,73 @@
+"""The build cache (``.build/cache/``): a warm build gives the same bytes as a cold one and draws
+nothing again; an entry that does not check out is ignored and made again; ``--no-cache`` writes none."""
+
+from __future__ import annotations
+
+import pytest
+
+from conftest import run_cli
+from opentally import cache, charts
+from opentally.pipeline import Project, build_site
+from test_build import copy_project, tree_digest
+
+
+@pytest.fixture
+def own_cache(tmp_path, monkeypatch):
+    """A cache of the test's own, empty (the session shares one otherwise, see conftest)."""
+    folder = tmp_path / "cache"
+    monkeypatch.setenv(cache.ENV, str(folder))
+    return folder
+
+
+def test_warm_and_cold_builds_are_the_same_bytes_and_a_bad_entry_is_made_again(tmp_path, own_cache, monkeypatch):
+    project = Project(copy_project(tmp_path / "project"))
+    cold = build_site(project, tmp_path / "cold", use_cache=False)
+    assert cold.ok and not own_cache.exists()  # no cache: nothing written
+    filling = build_site(project, tmp_path / "filling")
+    entries = sorted(p for p in own_cache.rglob("*") if p.is_file())
+    assert filling.ok and len(entries) >= cold.charts * 4  # every drawing of every chart
+
+    def no_drawing(*args, **kwargs):
+        raise AssertionError("a warm build drew a chart again")
+
+    with monkeypatch.context() as m:
+        m.setattr(charts, "_draw_now", no_drawing)
+        warm = build_site(project, tmp_path / "warm")
+    assert warm.ok
+    assert tree_digest(tmp_path / "cold") == tree_digest(tmp_path / "filling") == tree_digest(tmp_path / "warm")
+
+    # Entries cut short, altered, or replaced by something else are ignored and drawn again.
+    for n, entry in enumerate(entries):
+        data = entry.read_bytes()
+        entry.write_bytes([data[: len(data) // 2], data[:-1] + b"x", b"not a cache entry", b""][n % 4])
+    again = build_site(project, tmp_path / "again")
+    assert again.ok and tree_digest(tmp_path / "again") == tree_digest(tmp_path / "cold")
+    assert all(cache.get("charts", e.name) is not None for e in entries)  # made again, and good
+
+
+def test_the_key_changes_with_every_input_and_an_entry_checks_its_bytes(tmp_path, monkeypatch):
+    monkeypatch.delenv(cache.ENV, raising=False)
+    cache.use(tmp_path)
+    try:
+        keys = {cache.key("drawing", "svg", {"mark": "bar"}, 1), cache.key("drawing", "png", {"mark": "bar"}, 1),
+                cache.key("drawing", "svg", {"mark": "line"}, 1), cache.key("drawing", "svg", {"mark": "bar"}, 2),
+                cache.key("page", "svg", {"mark": "bar"}, 1)}
+        assert len(keys) == 5
+        entry = cache.key("drawing", "svg", {"mark": "bar"}, 1)
+        assert cache.get("charts", entry) is None
+        cache.put("charts", entry, b"<svg/>")
+        assert cache.get("charts", entry) == b"<svg/>"
+        stored = tmp_path / "charts" / entry[:2] / entry
+        stored.write_bytes(stored.read_bytes().replace(b"<svg/>", b"<svg onload=alert(1)/>"))
+        assert cache.get("charts", entry) is None
+    finally:
+        cache.use(None)
+
+
+def test_build_no_cache_writes_no_cache(tmp_path, monkeypatch):
+    project = copy_project(tmp_path / "project")
+    monkeypatch.delenv(cache.ENV, raising=False)
+    monkeypatch.chdir(project)
+    result = run_cli("build", "--no-cache")
+    assert result.exit_code == 0, result.output
+    assert not (project / ".build").exists()
