@@ -19,6 +19,7 @@ import io
 import json
 import posixpath
 import re
+from urllib.parse import quote
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -49,6 +50,29 @@ class SiteSettings:
         """The URL of a docs-relative file: absolute when ``site_url`` is set, else relative to the root."""
         relative = relative_url("index.md", target)
         return self.site_url + relative if self.site_url else relative
+
+
+def repository_host(repo_url: str) -> str:
+    """"GitHub" or "GitLab" when ``repo_url`` is a repository there, whose new-issue and web-editor
+    links are known; "" for any other host (no link is better than a dead one). The host must be a plain hostname, labels of [a-z0-9-]: no
+    user-info, port or empty label (red-team review: ``https://gitlab.@evil.example`` is not GitLab)."""
+    host = repo_url.split("/")[2].lower() if repo_url.startswith("https://") else ""
+    if not re.fullmatch(r"[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)+", host):
+        return ""
+    if host == "github.com":
+        return "GitHub"
+    if host == "gitlab.com" or host.startswith("gitlab."):
+        return "GitLab"
+    return ""
+
+
+def repository_edit_url(settings: SiteSettings, path: str) -> str | None:
+    """The repository's web editor on ``path`` (relative to the repository's root), or None."""
+    host = repository_host(settings.repo_url)
+    if not host:
+        return None
+    editor = "/edit/" if host == "GitHub" else "/-/edit/"
+    return settings.repo_url + editor + quote(settings.edit_branch) + "/" + quote(path)
 
 
 @dataclass(frozen=True)
@@ -141,7 +165,8 @@ def make_environment(templates: Path) -> Environment:
                        period=lambda period: dates.period_summary(*period),
                        period_days=lambda period: dates.period_days(*period))
     env.globals.update(url=relative_url, row_anchor=row_anchor, chart_id=chart_id, resource_anchor=resource_anchor,
-                       is_quote_field=is_quote_field, provenance_sentence=provenance_sentence)
+                       is_quote_field=is_quote_field, provenance_sentence=provenance_sentence,
+                       repository_host=repository_host, repository_edit_url=repository_edit_url)
     return env
 
 

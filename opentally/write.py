@@ -30,7 +30,7 @@ from mkdocs.plugins import BasePlugin
 from .commentary import PAGE_META_HIDE, PAGE_META_TEXT
 from .issues import BuildError
 from .load import display_path
-from .render import RenderedSite, SiteSettings
+from .render import RenderedSite, SiteSettings, repository_edit_url, repository_host
 from .sanitise import clean_html
 
 MAX_PAGE_BYTES = 1_000_000
@@ -264,21 +264,6 @@ def _exclude(element: _Element, at: list[int]) -> None:
 
 # --- links to the project's repository -----------------------------------------------------------
 
-def repository_host(repo_url: str) -> str:
-    """"GitHub" or "GitLab" when ``repo_url`` is a repository there, whose new-issue and web-editor
-    links are known; "" for any other host (no link is better than a dead one). The same rule is in
-    templates/partials/package/edit.html.j2. The host must be a plain hostname, labels of [a-z0-9-]: no
-    user-info, port or empty label (red-team review: ``https://gitlab.@evil.example`` is not GitLab)."""
-    host = repo_url.split("/")[2].lower() if repo_url.startswith("https://") else ""
-    if not re.fullmatch(r"[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)+", host):
-        return ""
-    if host == "github.com":
-        return "GitHub"
-    if host == "gitlab.com" or host.startswith("gitlab."):
-        return "GitLab"
-    return ""
-
-
 def report_error_url(settings: SiteSettings, title: str, page_url: str) -> str:
     """A link that opens a new issue on the repository, titled with the page and giving its address;
     "" when the repository's host is not known."""
@@ -291,15 +276,6 @@ def report_error_url(settings: SiteSettings, title: str, page_url: str) -> str:
     path, title_field, body_field = fields[host]
     return (settings.repo_url + path + urlencode({title_field: f"Error on page: {title}", body_field: body},
                                                  quote_via=quote, safe=""))
-
-
-def repository_edit_url(settings: SiteSettings, path: str) -> str | None:
-    """The repository's web editor on ``path`` (relative to the repository's root), or None."""
-    host = repository_host(settings.repo_url)
-    if not host:
-        return None
-    editor = "/edit/" if host == "GitHub" else "/-/edit/"
-    return settings.repo_url + editor + quote(settings.edit_branch) + "/" + quote(path)
 
 
 _HEADERLINK = re.compile(r'<a class="headerlink"[^>]*>.*?</a>', re.S)

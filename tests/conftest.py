@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -116,26 +117,33 @@ def built_site(tmp_path_factory) -> Path:
     return out
 
 
-@pytest.fixture(scope="session")
-def site_server(built_site, tmp_path_factory):
-    """A copy of the built site served over HTTP on 127.0.0.1; yields (base URL, served folder)."""
+@contextmanager
+def serving(folder: Path):
+    """``folder`` served over HTTP on 127.0.0.1 while the block runs; gives the base URL."""
     import functools
     import threading
     from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
-
-    served = tmp_path_factory.mktemp("served") / "site"
-    shutil.copytree(built_site, served)
 
     class Quiet(SimpleHTTPRequestHandler):
         def log_message(self, *args):
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(served)))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}", served
-    server.shutdown()
-    server.server_close()
+    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(folder)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture(scope="session")
+def site_server(built_site, tmp_path_factory):
+    """A copy of the built site served over HTTP on 127.0.0.1; yields (base URL, served folder)."""
+    served = tmp_path_factory.mktemp("served") / "site"
+    shutil.copytree(built_site, served)
+    with serving(served) as base:
+        yield base, served
 
 
 @pytest.fixture(scope="session")
@@ -209,17 +217,5 @@ def configured_site(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def configured_server(configured_site):
     """``configured_site`` served over HTTP on 127.0.0.1; yields (base URL, served folder)."""
-    import functools
-    import threading
-    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
-
-    class Quiet(SimpleHTTPRequestHandler):
-        def log_message(self, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(configured_site)))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}", configured_site
-    server.shutdown()
-    server.server_close()
+    with serving(configured_site) as base:
+        yield base, configured_site

@@ -11,7 +11,6 @@ Content-Security-Policy: no dialog, no request to another host, no policy violat
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
 import shutil
@@ -26,7 +25,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, run_cli, site_pages
+from conftest import ROOT, run_cli, serving, site_pages
 from hostile_cases import CASES, OUTSIDE_MARKER, Case, World
 
 MAX_SECONDS = 60
@@ -170,14 +169,11 @@ def test_hostile_input_is_refused_or_made_safe(case: Case, hostile_runs, monkeyp
 
 def script_problems(browser, site: Path, other_host: str) -> list[str]:
     """Open every page of ``site`` in Chromium: dialogs, requests to other hosts, CSP violations."""
+    with serving(site) as base:
+        return _script_problems(browser, site, base.removeprefix("http://"))
 
-    class Quiet(SimpleHTTPRequestHandler):
-        def log_message(self, *args):
-            pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(site)))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    origin = f"127.0.0.1:{server.server_address[1]}"
+def _script_problems(browser, site: Path, origin: str) -> list[str]:
     problems: list[str] = []
     context = browser.new_context()
     context.add_init_script("""window.__violations = [];
@@ -216,8 +212,6 @@ def script_problems(browser, site: Path, other_host: str) -> list[str]:
         page.close()
     finally:
         context.close()
-        server.shutdown()
-        server.server_close()
     return problems
 
 
