@@ -33,7 +33,7 @@ _ATTRIBUTES = {
 }
 _SCHEMES = {"http", "https", "mailto"}
 # The extensions the site's mkdocs.yml uses, so a description reads as commentary does.
-MARKDOWN_EXTENSIONS = ["tables", "fenced_code", "footnotes", "attr_list", "def_list", "abbr", "sane_lists"]
+MARKDOWN_EXTENSIONS = ["tables", "pymdownx.superfences", "footnotes", "attr_list", "def_list", "abbr", "sane_lists"]
 
 
 def clean_html(fragment: str) -> str:
