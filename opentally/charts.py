@@ -63,6 +63,9 @@ VEGA_LITE_VERSION = "6.4"
 VEGA_LITE_SCHEMA = f"https://vega.github.io/schema/vega-lite/v{VEGA_LITE_VERSION.split('.')[0]}.json"
 # Above this many points a chart draws aggregates, so that no page carries megabytes of JSON.
 MAX_POINTS = 2_000
+# Bars of categories (one per name) beyond this many cannot be told apart or labelled on a phone: a
+# chart keeps the largest, and says how many it left out; the table and the downloads keep them all.
+MAX_CATEGORIES = 40
 # A "show data" table for a view that cannot be drawn shows at most this many rows.
 MAX_TABLE_ROWS = 2_000
 # At most this many values are read out one by one in a text alternative; longer series are summarised.
@@ -170,7 +173,6 @@ class Chart:
     name: str
     title: str
     description: str
-    chart: alt.TopLevelMixin
     spec: dict
     columns: tuple[str, ...]
     rows: tuple[tuple, ...]
@@ -267,9 +269,8 @@ def build_chart(view: dict, tables: dict[str, Table], key: str,
     summary, readout = _describe(draft, fields)
     description = _join(view.get("description"), summary)
     spec = _finish(draft, description)
-    cls = next((c for key, c in _CHART_CLASSES if key in spec), alt.Chart)
     return Chart(key=key, name=str(view.get("name")), title=title, description=description,
-                 chart=cls.from_dict(spec, validate=False), spec=spec, columns=draft.columns,
+                 spec=spec, columns=draft.columns,
                  rows=tuple(tuple(r.get(c) for c in draft.columns) for r in draft.rows),
                  source_rows=draft.source_rows, aggregation=draft.aggregation,
                  values=None if draft.roles is None else len(_points(draft, draft.roles, fields)),
@@ -532,7 +533,7 @@ def _vega_lite_draft(spec: dict, fields: dict[str, Field], rows: list[dict]) -> 
     units = _row_units(rows)
     columns = _used_columns(spec, fields)
     drawn = [{c: r.get(c) for c in columns} for r in rows]
-    if len(drawn) > MAX_POINTS:
+    if len(drawn) > MAX_POINTS or (aggregable and _too_many_bars(drawn, roles)):
         if not aggregable:
             raise UnsupportedView(f"the view draws {len(drawn):,} rows, more than a chart can hold "
                                   f"({MAX_POINTS:,}), and its spec is not one that can be aggregated "
@@ -1160,8 +1161,10 @@ def _value_order(dim_def: dict | None, measure_channel: str) -> str | None:
 # --- large tables --------------------------------------------------------------------------------
 
 def _bounded(rows: list[dict], roles: _Roles) -> tuple[list[dict], str | None]:
-    """The rows, or at most ``MAX_POINTS`` aggregates of them, and how they were aggregated."""
-    if len(rows) <= MAX_POINTS:
+    """The rows, or aggregates of them that a reader can see, and how they were aggregated: at most
+    ``MAX_POINTS`` points, and bars of at most ``MAX_CATEGORIES`` categories."""
+    many_bars = _too_many_bars(rows, roles)
+    if len(rows) <= MAX_POINTS and not many_bars:
         return rows, None
     if roles.dimension is None:
         raise UnsupportedView(f"the view draws {len(rows):,} rows, more than a chart can hold ({MAX_POINTS:,}), "
@@ -1170,7 +1173,9 @@ def _bounded(rows: list[dict], roles: _Roles) -> tuple[list[dict], str | None]:
     buckets = max(1, MAX_POINTS // series_count)
     values = [r[roles.dimension] for r in rows if r.get(roles.dimension) is not None]
     distinct = list(dict.fromkeys(values))
-    if len(distinct) <= buckets:
+    if many_bars:
+        keyed, how = _largest_categories(rows, roles, MAX_CATEGORIES)
+    elif len(distinct) <= buckets:
         keyed = {v: v for v in distinct}
         how = f"the {roles.op} of {', '.join(roles.measure_titles)} for each {roles.dimension_title}"
     elif roles.dimension_kind in ("temporal", "quantitative"):
@@ -1178,8 +1183,21 @@ def _bounded(rows: list[dict], roles: _Roles) -> tuple[list[dict], str | None]:
     else:
         keyed, how = _largest_categories(rows, roles, buckets)
     aggregated = _aggregate(rows, roles, keyed)
+    if many_bars:
+        return aggregated, (f"The table has {len(distinct):,} {roles.dimension_title} values, more bars than can be read: "
+                            f"the chart shows the {len(keyed):,} with the largest {', '.join(roles.measure_titles)} "
+                            f"({roles.op} of their rows); the table has them all.")
     return aggregated, f"The table has {len(rows):,} rows, more than a chart can hold: the chart shows {how}, " \
                        f"{len(aggregated):,} points."
+
+
+def _too_many_bars(rows: list[dict], roles: _Roles) -> bool:
+    return roles.mark == "bar" and roles.dimension_kind == "nominal" and roles.dimension is not None \
+        and len({_category_key(r.get(roles.dimension)) for r in rows}) > MAX_CATEGORIES
+
+
+def _category_key(value) -> str:
+    return json.dumps(value, sort_keys=True, default=str)
 
 
 def _intervals(distinct: list, buckets: int, roles: _Roles) -> tuple[dict, str]:
@@ -2072,6 +2090,13 @@ def vega_bundle() -> str:
       ``unsafe-eval``. (The bundle still contains ``Function(`` in Vega's code generator and in
       d3-dsv's CSV parser; neither runs for an inline-data spec embedded with ``ast: true``.)
 
-    The same version gives the same bytes on every call (checked by a test); about 0.9 MB.
+    The same version gives the same bytes on every call (checked by a test); about 0.9 MB. Making it
+    takes 2.5 s, so it is kept in the build cache, keyed on vl-convert's version and the snippet.
     """
-    return vl_convert.javascript_bundle(BUNDLE_SNIPPET, vl_version=VEGA_LITE_VERSION)
+    entry = cache.key("vega-bundle", vl_convert.__version__, BUNDLE_SNIPPET, VEGA_LITE_VERSION)
+    cached = cache.get("assets", entry)
+    if cached is not None:
+        return cached.decode("utf-8")
+    bundle = vl_convert.javascript_bundle(BUNDLE_SNIPPET, vl_version=VEGA_LITE_VERSION)
+    cache.put("assets", entry, bundle.encode("utf-8"))
+    return bundle

@@ -428,6 +428,36 @@ def test_a_200000_row_bar_chart_is_drawn_as_one_total_per_bar():
     assert "the sum of Rate for each Area, 4 points" in chart.description
 
 
+def test_a_thousand_bars_are_drawn_as_the_forty_largest_and_the_drawing_stays_small():
+    """A bar per category beyond MAX_CATEGORIES cannot be read: the chart keeps the largest and says so;
+    the drawings stay the size of a page (a thousand labelled bars made a PNG of over 700 MB)."""
+    table = Table("t", (Field("id", "string", "Row"), Field("count", "integer", "Count")),
+                  tuple({"id": f"r{n:04d}", "count": (n * 37) % 997} for n in range(1_000)))
+    simple = {"name": "rows", "resources": ["t"], "specType": "simple",
+              "spec": {"type": "bar", "group": "id", "series": ["count"]}}
+    chart = charts.build_chart(simple, {"t": table}, "p/rows")
+
+    largest = sorted(table.rows, key=lambda r: (-r["count"], r["id"]))[:charts.MAX_CATEGORIES]
+    assert chart.rows == tuple((r["id"], r["count"]) for r in largest)
+    assert chart.source_rows == 1_000
+    assert chart.aggregation == ("The table has 1,000 Row values, more bars than can be read: the chart shows the 40 "
+                                 "with the largest Count (sum of their rows); the table has them all.")
+    assert chart.description.endswith(chart.aggregation)
+    svg = charts.render_svg(chart, 600)
+    height = float(re.search(r'<svg[^>]* height="([\d.]+)"', svg).group(1))
+    assert height < 2_500, height
+    assert len(charts.render_png(chart)) < 1_000_000
+
+    # The same rule for a publisher's vega-lite bars.
+    spec = {"mark": "bar", "encoding": {"y": {"field": "id", "type": "nominal"},
+                                        "x": {"field": "count", "type": "quantitative"}}}
+    chart = charts.build_chart(view(spec), {"t": table}, "p/v")
+    assert len(chart.rows) == charts.MAX_CATEGORIES and chart.aggregation.startswith("The table has 1,000 Row values")
+    # Forty bars are kept as they are.
+    few = Table("t", table.fields, table.rows[:charts.MAX_CATEGORIES])
+    assert charts.build_chart(simple, {"t": few}, "p/rows").aggregation is None
+
+
 def test_a_large_view_that_cannot_be_aggregated_shows_its_table_instead():
     spec = {"layer": [{"mark": "bar"}, {"mark": "rule"}],
             "encoding": {"y": {"field": "area", "type": "nominal"}, "x": {"field": "rate", "type": "quantitative"}}}
@@ -494,9 +524,15 @@ def test_chart_ids_are_valid_and_stable():
     assert charts.chart_id("bond yields/10y graph") == "chart-bond-yields-10y-graph"
 
 
-def test_the_vega_bundle_is_the_same_bytes_every_time_and_interprets_expressions():
+def test_the_vega_bundle_is_the_same_bytes_every_time_and_interprets_expressions(tmp_path, monkeypatch):
+    from opentally import cache
+
+    monkeypatch.setattr(cache, "_folder", None)  # made twice by vl-convert, not once and then read back
     first, second = charts.vega_bundle.__wrapped__(), charts.vega_bundle.__wrapped__()
     assert first == second
+    monkeypatch.setattr(cache, "_folder", tmp_path)
+    assert charts.vega_bundle.__wrapped__() == first  # made and kept
+    assert list(tmp_path.glob("assets/*/*")) and charts.vega_bundle.__wrapped__() == first  # read back
     # Only what the snippet assigns reaches window (the default snippet would add vega and vegaLite).
     assert re.search(r"window\.vegaEmbed=\$?\w+;\s*$", first) and "window.vega=" not in first
     # vega-embed 7 falls back to its own vega-interpreter when given {ast: true}: charts.js relies on it.
