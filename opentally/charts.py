@@ -54,6 +54,7 @@ import altair as alt
 import vl_convert
 
 from . import cache, chart_worker, dates, views
+from .tables import Field, Table, read_table  # the typed table, shared by every stage
 from .issues import BuildError
 
 # The newest Vega-Lite that vl-convert 1.9 ships (get_vegalite_versions()), and the schema altair 6.3
@@ -123,39 +124,6 @@ THEME = {
 # --- values --------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
-class Field:
-    """A column of a table, as its Table Schema describes it."""
-
-    name: str
-    type: str = "string"
-    title: str | None = None
-    description: str | None = None
-    unit: str | None = None
-
-    @property
-    def label(self) -> str:
-        """The words an axis or a table heading shows: the title, else the name."""
-        return self.title or self.name
-
-    @property
-    def label_with_unit(self) -> str:
-        return f"{self.label} ({self.unit})" if self.unit else self.label
-
-
-@dataclass(frozen=True)
-class Table:
-    """A tabular resource's fields and rows, values typed as frictionless reads them."""
-
-    name: str
-    fields: tuple[Field, ...]
-    rows: tuple[dict, ...]
-    title: str | None = None
-
-    def field(self, name: str) -> Field | None:
-        return next((f for f in self.fields if f.name == name), None)
-
-
-@dataclass(frozen=True)
 class Chart:
     """One drawable view, ready to render.
 
@@ -219,21 +187,11 @@ class _Roles:
 
 def tables_from_package(package, only: Iterable[str] | None = None) -> dict[str, Table]:
     """Every tabular resource of a frictionless ``Package`` as a ``Table``, in the package's order
-    (only those named in ``only``, when given: the others' rows are not read)."""
+    (only those named in ``only``, when given: the others' rows are not read). For a caller that
+    validation handed no tables to (``validate.PackageRead``)."""
     wanted = None if only is None else set(only)
-    tables = {}
-    for resource in package.resources:
-        if not resource.tabular or (wanted is not None and resource.name not in wanted):
-            continue
-        fields = tuple(Field(f.name, f.type, f.title, f.description, _unit(f)) for f in resource.schema.fields)
-        rows = tuple(row.to_dict() for row in resource.read_rows())
-        tables[resource.name] = Table(resource.name, fields, rows, resource.title)
-    return tables
-
-
-def _unit(field) -> str | None:
-    unit = field.to_descriptor().get("unit")
-    return unit if isinstance(unit, str) and unit.strip() else None
+    return {resource.name: read_table(resource) for resource in package.resources
+            if resource.tabular and (wanted is None or resource.name in wanted)}
 
 
 # --- building a chart ----------------------------------------------------------------------------
@@ -567,7 +525,8 @@ def _is_unit(spec: dict) -> bool:
 # --- checking a view as the build will draw it (for validate) ------------------------------------
 
 def view_build_problems(view: dict, index: int, tables: dict[str, Table], key: str,
-                        resource_names: Sequence[str] | None = None) -> list[views.Problem]:
+                        resource_names: Sequence[str] | None = None,
+                        built: dict | None = None) -> list[views.Problem]:
     """What stops the build from drawing the view at ``views[index]``, for ``validate`` to report.
 
     For a view that ``views.view_problems`` passes: a vega-lite spec is checked against the
@@ -578,6 +537,9 @@ def view_build_problems(view: dict, index: int, tables: dict[str, Table], key: s
     Then what the build would draw wrongly, or not at all, is refused too (see ``view_data_problems``):
     a field drawn with an encoding its type does not fit, a simple view with two rows for one group
     value, and a chart that would be drawn with no values.
+
+    The chart built (or the ``UnsupportedView`` raised) is put in ``built`` under ``key``, when given,
+    so that the build draws it without building it again.
     """
     where = f"/views/{index}"
     label = f'view "{view["name"]}"' if isinstance(view.get("name"), str) and view["name"].strip() else f"view {index}"
@@ -590,8 +552,13 @@ def view_build_problems(view: dict, index: int, tables: dict[str, Table], key: s
         if problems:
             return problems
         chart = build_chart(view, tables, key, resource_names)
-        return _nothing_drawn_problems(view, where, label, chart, tables, resource_names)
-    except UnsupportedView:
+        problems = _nothing_drawn_problems(view, where, label, chart, tables, resource_names)
+        if built is not None and not problems:
+            built[key] = chart  # the build draws this chart, not another one built again
+        return problems
+    except UnsupportedView as unsupported:
+        if built is not None:
+            built[key] = unsupported
         return []
     except BuildError as exc:
         message = exc.message.removeprefix(f"{key}: ")

@@ -24,7 +24,9 @@ from . import charts, citation, conventions, dates, views
 from .commentary import CommentaryPage, MacroCall, read_commentary
 from .files import scan_site_src
 from .issues import Issue, error
-from .load import LoadedPackage
+from .load import LoadedPackage, display_path
+from .tables import Table, read_table
+from .validate import PackageRead, Report
 from .sanitise import demote_headings, markdown_to_safe_html
 
 PREVIEW_ALL_UP_TO = 100  # a table of this many rows or fewer is shown whole
@@ -213,9 +215,14 @@ class SitePlan:
         return next((p for p in self.packages if p.name == name), None)
 
 
-def plan_site(packages: list[LoadedPackage], site_src: Path) -> tuple[SitePlan, list[Issue]]:
-    """Plan every page; the issues are references in commentary to things that do not exist."""
-    planned = tuple(_plan_package(p) for p in sorted(packages, key=lambda p: p.name))
+def plan_site(packages: list[LoadedPackage], site_src: Path,
+              report: Report | None = None) -> tuple[SitePlan, list[Issue]]:
+    """Plan every page; the issues are references in commentary to things that do not exist.
+
+    With the validation ``report``, each package's tables and charts are the ones validation read and
+    built (``PackageRead``): no table is read twice, no chart built twice."""
+    planned = tuple(_plan_package(p, report.read_of(display_path(p.directory)) if report else None)
+                    for p in sorted(packages, key=lambda p: p.name))
     scan = scan_site_src(site_src)
     pages, issues = read_commentary(site_src, scan.pages)
     issues += scan.issues
@@ -237,14 +244,15 @@ def build_date(packages: tuple[PackagePlan, ...]) -> date:
 
 # --- one package ---------------------------------------------------------------------------------
 
-def _plan_package(loaded: LoadedPackage) -> PackagePlan:
+def _plan_package(loaded: LoadedPackage, read: PackageRead | None = None) -> PackagePlan:
     descriptor = loaded.descriptor or {}
     package = Package(_without_views(descriptor), basepath=str(loaded.directory))
     name = package.name or loaded.directory.name
-    resources = tuple(_plan_resource(name, loaded.directory, r) for r in package.resources)
+    read = read or PackageRead()
+    resources = tuple(_plan_resource(name, loaded.directory, r, read.tables.get(r.name)) for r in package.resources)
     sources = _source_documents(name, loaded.directory, package, resources)
     tables = {r.name: _table(r) for r in resources if r.tabular}
-    view_plans = tuple(_plan_view(name, i, v, tables, [r.name for r in resources])
+    view_plans = tuple(_plan_view(name, i, v, tables, [r.name for r in resources], read.charts)
                        for i, v in enumerate(descriptor.get("views") or []) if isinstance(v, dict))
     text = descriptor.get("description") or descriptor.get("readme") or ""
     title = descriptor.get("title") or name
@@ -315,7 +323,7 @@ def _git_modified(directory: Path) -> str:
     return text if result.returncode == 0 and re.fullmatch(r"\d{4}-\d{2}-\d{2}", text) else ""
 
 
-def _plan_resource(package: str, directory: Path, resource) -> ResourcePlan:
+def _plan_resource(package: str, directory: Path, resource, table: Table | None = None) -> ResourcePlan:
     path = resource.path if isinstance(resource.path, str) else ""
     download = None
     if path:
@@ -326,8 +334,7 @@ def _plan_resource(package: str, directory: Path, resource) -> ResourcePlan:
                             False, (), 0, (), None, download)
     schema = resource.schema
     fields = tuple(_field_info(f) for f in schema.fields)
-    with resource:
-        rows = tuple(row.to_dict() for row in resource.row_stream)
+    rows = (table or read_table(resource)).rows
     key = schema.primary_key
     id_field = conventions.id_field(key, [f.name for f in fields])
     return ResourcePlan(resource.name, resource.title or resource.name, _description(resource), path,
@@ -359,12 +366,17 @@ def _table(resource: ResourcePlan) -> charts.Table:
     return charts.Table(resource.name, fields, resource.rows, resource.title)
 
 
-def _plan_view(package: str, index: int, view: dict, tables: dict, names: list[str]) -> ViewPlan:
+def _plan_view(package: str, index: int, view: dict, tables: dict, names: list[str],
+               built: dict | None = None) -> ViewPlan:
     name = str(view.get("name") or f"view-{index + 1}")
     key = f"{package}/{name}"
     if views.is_drawable(view):
         try:
-            chart = charts.build_chart(view, tables, key, names)
+            chart = (built or {}).get(key)
+            if isinstance(chart, charts.UnsupportedView):
+                raise chart
+            if chart is None:
+                chart = charts.build_chart(view, tables, key, names)
             return ViewPlan(name, key, chart.title, chart, "", chart.columns, chart.rows)
         except charts.UnsupportedView as exc:
             reason = f"This site cannot draw this view: {exc.reason}. The data it shows is in the table below."

@@ -17,14 +17,15 @@ from __future__ import annotations
 import copy
 import hashlib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlparse
 
-from frictionless import Detector, FrictionlessException, Package
+from frictionless import Check, Checklist, Detector, FrictionlessException, Package
 from frictionless import settings as frictionless_settings
 
 from . import conventions, csv_checks, messages, names, strict_json, views
+from . import tables as tables_module
 from .issues import Issue, error, pointer_part, warning
 from .load import LoadedPackage, display_path
 
@@ -34,12 +35,23 @@ _OFFICIAL_PROFILE = re.compile(
 
 
 @dataclass(frozen=True)
+class PackageRead:
+    """What validation read of a package, handed on so that no later stage reads it again: each
+    tabular resource's typed rows (as frictionless parsed them, once), and each view's chart as
+    ``charts.build_chart`` built it (or the ``UnsupportedView`` it raised), by view key."""
+
+    tables: dict = field(default_factory=dict)   # resource name -> charts.Table
+    charts: dict = field(default_factory=dict)   # "package/view" -> charts.Chart | charts.UnsupportedView
+
+
+@dataclass(frozen=True)
 class PackageReport:
     name: str
     path: str
     resources: int
     rows: int
     issues: tuple[Issue, ...]
+    read: PackageRead | None = field(default=None, compare=False, repr=False)
 
     @property
     def errors(self) -> int:
@@ -83,6 +95,10 @@ class Report:
     def valid(self) -> bool:
         return bool(self.packages) and self.errors == 0
 
+    def read_of(self, path: str) -> PackageRead | None:
+        """What validation read of the package shown as ``path`` (``PackageReport.path``)."""
+        return next((p.read for p in self.packages if p.path == path), None)
+
 
 def validate_packages(packages: list[LoadedPackage], strict: bool = False) -> Report:
     """Check every package; with ``strict`` every warning counts as an error."""
@@ -91,7 +107,7 @@ def validate_packages(packages: list[LoadedPackage], strict: bool = False) -> Re
         report = _validate_package(package)
         if strict:
             report = PackageReport(report.name, report.path, report.resources, report.rows,
-                                   tuple(i.as_error() for i in report.issues))
+                                   tuple(i.as_error() for i in report.issues), report.read)
         reports.append(report)
     return Report(tuple(reports), strict)
 
@@ -119,19 +135,19 @@ def _validate_package(loaded: LoadedPackage) -> PackageReport:
     unsafe |= unreadable  # frictionless would read them wrong, or reach the network: it never reads them
     issues += file_issues
     resources = descriptor.get("resources") if isinstance(descriptor.get("resources"), list) else []
-    rows, package, data_issues = _run_frictionless(loaded, unsafe)
+    rows, package, data_issues, read = _run_frictionless(loaded, unsafe)
     issues += data_issues
     if package is not None:
         try:
-            issues += _check_views(loaded, package, unsafe)
-            issues += _check_ids(loaded, package)
-            issues += _check_provenance(loaded, package)
+            issues += _check_views(loaded, package, unsafe, read)
+            issues += _check_ids(loaded, package, read)
+            issues += _check_provenance(loaded, package, read)
         except (FrictionlessException, *_FRICTIONLESS_FAULTS):
             # Frictionless reported errors in the descriptor, then fails on reading it further (a schema
             # that does not load): the checks that need it wait for those errors to be fixed.
             if not any(i.is_error for i in data_issues):
                 raise
-    return PackageReport(loaded.name, shown, len(resources), rows, tuple(_sorted(issues)))
+    return PackageReport(loaded.name, shown, len(resources), rows, tuple(_sorted(issues)), read)
 
 
 def _sorted(issues: list[Issue]) -> list[Issue]:
@@ -530,8 +546,9 @@ def _detect_encoding(path: Path) -> str:
 
 # --- frictionless ----------------------------------------------------------------------------------
 
-def _run_frictionless(loaded: LoadedPackage, unsafe: set[int]) -> tuple[int, Package | None, list[Issue]]:
-    """Validate the descriptor and every safe resource's rows with frictionless."""
+def _run_frictionless(loaded: LoadedPackage, unsafe: set[int]) -> tuple[int, Package | None, list[Issue], PackageRead]:
+    """Validate the descriptor and every safe resource's rows with frictionless, keeping the typed rows
+    of every resource it read to the end (``PackageRead``): the one read of each table."""
     descriptor = copy.deepcopy(loaded.descriptor or {})
     where = display_path(loaded.descriptor_path)
     resources = descriptor.get("resources")
@@ -546,23 +563,24 @@ def _run_frictionless(loaded: LoadedPackage, unsafe: set[int]) -> tuple[int, Pac
             or any(_check_profiles(r, where, "", _RESOURCE_PROFILES) for r in kept):
         # A profile frictionless would fetch from another host, or read from a file: _check_paths reports
         # it; frictionless never sees the descriptor.
-        return 0, None, []
+        return 0, None, [], PackageRead()
 
     try:
         problems = list(Package.metadata_validate(descriptor))
     except FrictionlessException as exc:
         problems = [exc.error, *exc.reasons]
     except _FRICTIONLESS_FAULTS as exc:
-        return 0, None, [_frictionless_fault(exc, where)]
+        return 0, None, [_frictionless_fault(exc, where)], PackageRead()
     if problems:
-        return 0, None, [messages.descriptor_issue(e, where) for e in problems]
+        return 0, None, [messages.descriptor_issue(e, where) for e in problems], PackageRead()
+    collector = _Collector()
     try:
         package = Package(descriptor, basepath=str(loaded.directory))
-        report = package.validate()
+        report = package.validate(Checklist(checks=[collector]))
     except FrictionlessException as exc:
-        return 0, None, [messages.descriptor_issue(e, where) for e in [exc.error, *exc.reasons]]
+        return 0, None, [messages.descriptor_issue(e, where) for e in [exc.error, *exc.reasons]], PackageRead()
     except _FRICTIONLESS_FAULTS as exc:
-        return 0, None, [_frictionless_fault(exc, where)]
+        return 0, None, [_frictionless_fault(exc, where)], PackageRead()
 
     issues = [messages.descriptor_issue(e, where) for e in report.errors]
     rows = 0
@@ -578,7 +596,36 @@ def _run_frictionless(loaded: LoadedPackage, unsafe: set[int]) -> tuple[int, Pac
                                   "correct the errors listed, often one mistake repeated on every row (a wrong type "
                                   "or format in the schema, a shifted column), and validate again", None, None))
         rows += task_rows
-    return rows, package, issues
+    return rows, package, issues, PackageRead(_tables(package, collector, report))
+
+
+class _Collector(Check):
+    """Keeps each row frictionless reads while it validates, typed as it parsed it, so that the other
+    checks and the later stages need no second read."""
+
+    type = "opentally-collect"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.rows: dict[str, list[tuple[int, dict]]] = {}
+
+    def validate_row(self, row):
+        self.rows.setdefault(self.resource.name, []).append((row.row_number, row.to_dict()))
+        yield from []
+
+
+def _tables(package: Package, collector: _Collector, report) -> dict:
+    """The tables read to their end: a resource frictionless stopped reading (an error limit, a row it
+    could not read) is left out, and read again by whichever check needs it."""
+    complete = {t.name for t in report.tasks if not t.warnings and not any(
+        e.type in ("source-error", "scheme-error", "format-error", "encoding-error") for e in t.errors)}
+    tables = {}
+    for resource in package.resources:
+        if resource.tabular and resource.name in complete:
+            rows = collector.rows.get(resource.name, [])
+            tables[resource.name] = tables_module.table_of(resource, tuple(row for _, row in rows),
+                                                    tuple(number for number, _ in rows))
+    return tables
 
 
 # What frictionless raises, instead of reporting an error, on some descriptors its profiles let through
@@ -633,11 +680,16 @@ def _drop_official_profiles(descriptor: dict) -> None:
             del schema["$schema"]
 
 
-def _rows(resource):
+def _rows(resource, read: PackageRead | None = None):
     """(row number, row as a dict) for every row of a tabular resource; cells that failed to parse are None.
 
-    Stops at a row frictionless cannot read: its validation has already reported why.
+    The rows validation kept (``read``) when it read them all; else read again, stopping at a row
+    frictionless cannot read: its validation has already reported why.
     """
+    table = read.tables.get(resource.name) if read is not None else None
+    if table is not None:
+        yield from zip(table.row_numbers, table.rows)
+        return
     try:
         with resource:
             for row in resource.row_stream:
@@ -646,9 +698,10 @@ def _rows(resource):
         return
 
 
-def _check_views(loaded: LoadedPackage, package: Package, unsafe: set[int]) -> list[Issue]:
+def _check_views(loaded: LoadedPackage, package: Package, unsafe: set[int], read: PackageRead) -> list[Issue]:
     """A view must name resources and fields the package has; its data never comes from another host;
-    its spec holds nothing that is code rather than data (``views``); and the build can draw it."""
+    its spec holds nothing that is code rather than data (``views``); and the build can draw it (the
+    chart is built here, once, and kept in ``read`` for the build)."""
     declared = (loaded.descriptor or {}).get("views")
     if not isinstance(declared, list):
         return []
@@ -665,17 +718,20 @@ def _check_views(loaded: LoadedPackage, package: Package, unsafe: set[int]) -> l
         # accepts no view that the build would refuse. (Altair is imported only when a view is drawn.)
         from . import charts
 
-        try:
-            tables = charts.tables_from_package(package, {r for v in drawn for r in views.view_resources(v, names)})
-        except Exception:  # noqa: BLE001 - unreadable rows: frictionless's report already says why
-            tables = {}
+        wanted = {r for v in drawn for r in views.view_resources(v, names)}
+        tables = {n: t for n, t in read.tables.items() if n in wanted}
+        if wanted - set(tables):
+            try:
+                tables.update(charts.tables_from_package(package, wanted - set(tables)))
+            except Exception:  # noqa: BLE001 - unreadable rows: frictionless's report already says why
+                tables = {}
     rows = {name: table.rows for name, table in tables.items()} if tables else None
     issues = []
     for index, view in enumerate(declared):
         problems = views.view_problems(view, index, fields, names, rows)
         if not problems and tables and isinstance(view, dict) and views.is_drawable(view):
             key = f"{loaded.name}/{view.get('name') or f'view-{index + 1}'}"
-            problems = charts.view_build_problems(view, index, tables, key, names)
+            problems = charts.view_build_problems(view, index, tables, key, names, read.charts)
         issues += [error("view-error", where, f"{pointer}: {message}", hint, field=pointer)
                    for pointer, message, hint in problems]
     return issues
@@ -683,7 +739,7 @@ def _check_views(loaded: LoadedPackage, package: Package, unsafe: set[int]) -> l
 
 # --- the project's own rules on rows ------------------------------------------------------------
 
-def _check_ids(loaded: LoadedPackage, package: Package) -> list[Issue]:
+def _check_ids(loaded: LoadedPackage, package: Package, read: PackageRead | None = None) -> list[Issue]:
     """The column that identifies a row (``conventions.id_field``) names it in links and commentary, so
     every value must be unique.
 
@@ -699,7 +755,7 @@ def _check_ids(loaded: LoadedPackage, package: Package) -> list[Issue]:
             continue
         path = display_path(loaded.directory / resource.path)
         seen: dict[object, int] = {}
-        for number, row in _rows(resource):
+        for number, row in _rows(resource, read):
             value = row.get(name)
             if value is None:
                 continue
@@ -711,7 +767,7 @@ def _check_ids(loaded: LoadedPackage, package: Package) -> list[Issue]:
     return issues
 
 
-def _check_provenance(loaded: LoadedPackage, package: Package) -> list[Issue]:
+def _check_provenance(loaded: LoadedPackage, package: Package, read: PackageRead | None = None) -> list[Issue]:
     """Every quote is in the source document its row names, and every figure's value is in its quote.
 
     By ``conventions``: a quote column (``quote``, ``*_quote``) holds words of the document whose id
@@ -737,7 +793,7 @@ def _check_provenance(loaded: LoadedPackage, package: Package) -> list[Issue]:
         value_unit = _field_unit(resource, conventions.VALUE_FIELD)
         checked_by_key = _cites_sources_table(resource)
         unchecked = False  # said once per table: its quotes cannot be checked
-        for number, row in _rows(resource):
+        for number, row in _rows(resource, read):
             if conventions.figure_id(row, cols) is not None:
                 figures += 1
                 quote = conventions.figure_quote(row, cols)
