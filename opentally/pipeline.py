@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from . import cache, charts, load, validate
+from . import cache, charts, load, stamp, validate
 from .files import link_issues
-from .issues import Issue, warning
+from .issues import Issue, Severity, warning
 from .load import display_path
 from .plan import plan_site
 from .render import render_site
@@ -56,6 +56,7 @@ class BuildResult:
     bytes: int = 0
     largest_page: tuple[str, int] = ("", 0)
     seconds: float = 0.0
+    unchanged: bool = False  # the site in the output folder was already what the inputs make: nothing was done
 
 
 def _notice(project: Project, notice: str) -> Issue:
@@ -77,6 +78,11 @@ def build_site(project: Project, out: Path, log: Callable[[str], None] = lambda 
     def step(message: str) -> None:
         log(f"[{time.perf_counter() - started:6.2f}s] {message}")
 
+    key = stamp.site_key(project.root) if use_cache else None
+    if (summary := stamp.unchanged(key, out)) is not None:
+        step("nothing changed since the last build of this site: it is left as it is")
+        return _from_summary(summary, time.perf_counter() - started)
+
     step("load: reading data packages")
     packages = load.load_packages(load.find_packages(project.datapackages))
     step(f"validate: checking {len(packages)} package(s)")
@@ -86,7 +92,7 @@ def build_site(project: Project, out: Path, log: Callable[[str], None] = lambda 
 
     step("plan: pages, charts and downloads")
     charts.start_renderer()  # the child process that draws charts starts up while the site is planned
-    plan, issues = plan_site(packages, project.site_src)
+    plan, issues = plan_site(packages, project.site_src, report)  # the tables and charts validation read
     issues += link_issues(project.templates)
     if any(i.is_error for i in issues):
         return BuildResult(False, report, tuple(issues))
@@ -96,5 +102,27 @@ def build_site(project: Project, out: Path, log: Callable[[str], None] = lambda 
     step("write: MkDocs build and checks")
     written = write_site(rendered, project.site_src, project.config, out, plan.build_date)
     issues += [_notice(project, notice) for notice in written.notices]
-    return BuildResult(True, report, tuple(issues), rendered.pages, rendered.charts, rendered.downloads,
-                       written.files, written.bytes, written.largest_page, time.perf_counter() - started)
+    result = BuildResult(True, report, tuple(issues), rendered.pages, rendered.charts, rendered.downloads,
+                         written.files, written.bytes, written.largest_page, time.perf_counter() - started)
+    stamp.remember(key, out.resolve(), _summary(result))
+    return result
+
+
+def _summary(result: BuildResult) -> dict:
+    """What a build that finds nothing changed says again: the same issues and numbers."""
+    return {"report": [{"name": p.name, "path": p.path, "resources": p.resources, "rows": p.rows,
+                        "issues": [i.to_dict() for i in p.issues]} for p in result.report.packages],
+            "strict": result.report.strict, "issues": [i.to_dict() for i in result.issues],
+            "numbers": [result.pages, result.charts, result.downloads, result.files, result.bytes],
+            "largest_page": list(result.largest_page)}
+
+
+def _from_summary(summary: dict, seconds: float) -> BuildResult:
+    def issue(d: dict) -> Issue:
+        return Issue(d["code"], Severity(d["severity"]), d["path"], d["message"], d["hint"], d["row"], d["field"])
+
+    packages = tuple(validate.PackageReport(p["name"], p["path"], p["resources"], p["rows"],
+                                            tuple(issue(i) for i in p["issues"])) for p in summary["report"])
+    pages, charts_, downloads, files, size = summary["numbers"]
+    return BuildResult(True, validate.Report(packages, summary["strict"]), tuple(issue(i) for i in summary["issues"]),
+                       pages, charts_, downloads, files, size, tuple(summary["largest_page"]), seconds, unchanged=True)

@@ -1,0 +1,127 @@
+"""Whether the site in the output folder is already what the inputs make: then a build has nothing to do.
+
+A site's key (``site_key``) is the SHA-256 of everything a build reads: every file under
+``datapackages/``, ``site_src/`` and ``templates/`` and ``mkdocs.yml`` (names and bytes; a symbolic
+link by where it points, never followed), the code of this package, the versions of the tools it
+builds with, the environment variables the build or ``mkdocs.yml`` reads, the working folder (issues
+name files relative to it) and the commit the repository is at (dates of last change come from git).
+
+After a good build, the cache keeps, under that key, the list of the files written with the SHA-256
+of each (``remember``). The next build with the same key checks the output folder file by file
+against that list (``unchanged``): only when every file is there, with the same bytes, and nothing
+else, is the build skipped. A site edited by hand, or half deleted, is built again; so is any site
+when the cache is off or its entry does not check out (see ``cache``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import subprocess
+from importlib import metadata
+from pathlib import Path
+
+from . import cache
+
+_INPUTS = ("datapackages", "site_src", "templates")
+_TOOLS = ("frictionless", "altair", "vl-convert-python", "jinja2", "markdown", "mkdocs", "mkdocs-material",
+          "pymdown-extensions", "nh3", "pyyaml")
+_ENV_TAG = re.compile(r"!ENV\s*\[?\s*([A-Za-z_][A-Za-z0-9_]*)")
+
+
+def site_key(root: Path) -> str | None:
+    """The key of the site the project at ``root`` makes, or None when it cannot be known (then the
+    site is built)."""
+    digest = hashlib.sha256()
+
+    def add(*parts: str | bytes) -> None:
+        for part in parts:
+            data = part if isinstance(part, bytes) else part.encode("utf-8", "surrogateescape")
+            digest.update(len(data).to_bytes(8, "big") + data)
+
+    try:
+        config = (root / "mkdocs.yml").read_bytes()
+        add("mkdocs.yml", config)
+        for name in _INPUTS:
+            for path in sorted((root / name).rglob("*")):
+                relative = path.relative_to(root).as_posix()
+                if path.is_symlink():
+                    add("link", relative, os.readlink(path))
+                elif path.is_file():
+                    add("file", relative, path.read_bytes())
+                else:
+                    add("folder", relative)
+        for path in sorted(Path(__file__).parent.rglob("*.py")):
+            add("code", path.name, path.read_bytes())
+    except OSError:
+        return None
+    for tool in _TOOLS:
+        try:
+            add("tool", tool, metadata.version(tool))
+        except metadata.PackageNotFoundError:
+            add("tool", tool, "")
+    names = sorted({"SOURCE_DATE_EPOCH", *_ENV_TAG.findall(config.decode("utf-8", "replace"))})
+    for name in names:
+        add("env", name, os.environ.get(name, "\0unset"))
+    add("cwd", os.getcwd())
+    add("commit", _head(root))
+    return digest.hexdigest()
+
+
+def _head(root: Path) -> str:
+    """The commit the project's repository is at, or "" when it is not one (read as ``plan`` reads
+    history: only the project's own repository, no configuration from outside it)."""
+    if not (root / ".git").exists():
+        return ""
+    env = {**os.environ, "GIT_OPTIONAL_LOCKS": "0", "GIT_CEILING_DIRECTORIES": str(root.resolve().parent),
+           "GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": os.devnull, "GIT_TERMINAL_PROMPT": "0"}
+    for key in ("GIT_DIR", "GIT_WORK_TREE", "GIT_CONFIG", "GIT_CONFIG_PARAMETERS", "GIT_CONFIG_COUNT"):
+        env.pop(key, None)
+    try:
+        result = subprocess.run(["git", "-c", "core.fsmonitor=false", "rev-parse", "--verify", "-q", "HEAD"],
+                                cwd=root, capture_output=True, text=True, timeout=20, env=env)
+    except (OSError, subprocess.SubprocessError):
+        return "\0unknown"
+    return result.stdout.strip() if result.returncode == 0 else "\0none"
+
+
+def _files(out: Path) -> dict[str, str] | None:
+    """Every file under ``out`` with the SHA-256 of its bytes; None when something there is not a plain
+    file or folder (a link), or cannot be read."""
+    found = {}
+    try:
+        for path in out.rglob("*"):
+            if path.is_symlink():
+                return None
+            if path.is_file():
+                found[path.relative_to(out).as_posix()] = hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return None
+    return found
+
+
+def remember(key: str | None, out: Path, summary: dict) -> None:
+    """Keep what the build wrote to ``out`` under ``key``, with the ``summary`` it printed."""
+    if key is None or cache.folder() is None:
+        return
+    files = _files(out)
+    if files is not None:
+        cache.put("sites", key, json.dumps({"files": files, "summary": summary}, sort_keys=True).encode("utf-8"))
+
+
+def unchanged(key: str | None, out: Path) -> dict | None:
+    """The summary of the build that made ``out`` from the same inputs, when ``out`` is still exactly
+    what it wrote; else None."""
+    if key is None or not out.is_dir():
+        return None
+    stored = cache.get("sites", key)
+    if stored is None:
+        return None
+    try:
+        entry = json.loads(stored)
+        files, summary = entry["files"], entry["summary"]
+    except (ValueError, KeyError, TypeError):
+        return None
+    return summary if isinstance(summary, dict) and _files(out) == files else None
