@@ -61,6 +61,22 @@ def test_the_key_changes_with_every_input_and_an_entry_checks_its_bytes(tmp_path
         stored = tmp_path / "charts" / entry[:2] / entry
         stored.write_bytes(stored.read_bytes().replace(b"<svg/>", b"<svg onload=alert(1)/>"))
         assert cache.get("charts", entry) is None
+        # Foreign entries: one a contributor could commit (its checksum is no secret), one moved to
+        # another key, and one sealed on another machine (another user's secret).
+        import hashlib
+
+        forged = b"<svg onload=alert(1)/>"
+        stored.write_bytes(hashlib.sha256(forged).hexdigest().encode() + b"\n" + forged)
+        assert cache.get("charts", entry) is None
+        other = cache.key("drawing", "png", {"mark": "bar"}, 1)
+        cache.put("charts", other, forged)
+        stored.write_bytes((tmp_path / "charts" / other[:2] / other).read_bytes())
+        assert cache.get("charts", other) == forged and cache.get("charts", entry) is None
+        monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "another-machine"))
+        assert cache.get("charts", other) is None
+        cache.put("charts", other, forged)  # sealed with the other secret, made there on first use
+        assert cache.get("charts", other) == forged
+        assert (tmp_path / "another-machine" / "opentally" / "cache-secret").stat().st_mode & 0o077 == 0
     finally:
         cache.use(None)
 
