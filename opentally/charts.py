@@ -42,7 +42,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures import TimeoutError as FutureTimeout
 from concurrent.futures.process import BrokenProcessPool
 from collections.abc import Iterable, Sequence
@@ -1774,6 +1774,8 @@ def _vl_convert_options() -> dict:
 RENDER_TIMEOUT = 120  # seconds for one drawing; a chart of this site takes well under one
 MAX_DRAW_BYTES = 700_000_000  # memory the drawing child may hold; a chart of this site takes about 150 MB
 _DRAW = chart_worker.draw  # what the child runs: (kind, spec, options, scale) -> SVG text or PNG bytes
+# Children that draw at once (``draw_ahead``): one per core, two at most (each holds a JavaScript engine).
+DRAWING_PROCESSES = max(1, min(2, os.cpu_count() or 1))
 
 
 class _Renderer:
@@ -1786,7 +1788,7 @@ class _Renderer:
         open(self.log, "wb").close()
         self.read = 0
         self.over_memory = False
-        self.pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"),
+        self.pool = ProcessPoolExecutor(max_workers=DRAWING_PROCESSES, mp_context=multiprocessing.get_context("spawn"),
                                         initializer=chart_worker.initialise,
                                         initargs=(self.log, os.path.join(self.folder, "empty")))
 
@@ -1847,12 +1849,78 @@ def _draw(chart: Chart, kind: str, scale: float = 1, spec: dict | None = None):
     child process: SVG text or PNG bytes."""
     spec, options = spec if spec is not None else _static_spec(chart.spec, WIDTH), _vl_convert_options()
     entry = cache.key("drawing", kind, spec, options, scale, _drawing_tools())
+    ahead = _drawn_ahead.pop(entry, None)
+    if ahead is not None:
+        return ahead
     cached = cache.get("charts", entry)
     if cached is not None:
         return cached.decode("utf-8") if kind == "svg" else cached
     result = _draw_now(chart, kind, spec, options, scale)
     cache.put("charts", entry, result.encode("utf-8") if isinstance(result, str) else result)
     return result
+
+
+_drawn_ahead: dict[str, str | bytes] = {}  # drawings made by draw_ahead, until _draw hands them out
+
+
+def drawings_of(chart: Chart, credit: str = "") -> list[tuple[Chart, str, dict, float]]:
+    """Every drawing the site makes of a chart, as (chart, kind, spec, scale): the SVG and PNG downloads
+    (``render_export_svg``, ``render_png``) and the page's wide and narrow drawings (``render_svg``)."""
+    exported = export_spec(chart, credit)
+    return [(chart, "svg", exported, 1), (chart, "png", exported, 2),
+            (chart, "svg", _static_spec(chart.spec, WIDTH), 1), (chart, "svg", _static_spec(chart.spec, NARROW_WIDTH), 1)]
+
+
+def draw_ahead(requests: Sequence[tuple[Chart, str, dict, float]]) -> int:
+    """Draw what ``requests`` asks for and the cache does not hold, ``DRAWING_PROCESSES`` at a time, so
+    that the build uses every core; each result is then handed out by ``_draw`` (and kept in the
+    cache). Returns how many were drawn.
+
+    The same watch as one drawing at a time: a child over ``MAX_DRAW_BYTES`` or a drawing over
+    ``RENDER_TIMEOUT`` seconds stops the children. On any failure the drawings not made are left to
+    ``_draw``, one at a time, which names the chart that fails and why: the output is the same bytes
+    either way, since each drawing depends on its spec alone."""
+    options, tools = _vl_convert_options(), _drawing_tools()
+    todo: dict[str, tuple[str, dict, float]] = {}
+    for _, kind, spec, scale in requests:
+        entry = cache.key("drawing", kind, spec, options, scale, tools)
+        if entry not in todo and entry not in _drawn_ahead and cache.get("charts", entry) is None:
+            todo[entry] = (kind, spec, scale)
+    if len(todo) < 2 or DRAWING_PROCESSES < 2:
+        return 0
+    drawn = 0
+    with _RENDERER_LOCK:
+        renderer = _current_renderer()
+        pending = list(todo.items())
+        running: dict = {}
+        try:
+            while pending or running:
+                while pending and len(running) < DRAWING_PROCESSES:
+                    entry, (kind, spec, scale) = pending.pop(0)
+                    running[renderer.pool.submit(_DRAW, kind, spec, options, scale)] = (entry, kind,
+                                                                                        time.monotonic() + RENDER_TIMEOUT)
+                done, _ = wait(running, timeout=0.05, return_when=FIRST_COMPLETED)
+                for future in done:
+                    entry, kind, _ = running.pop(future)
+                    result = future.result()
+                    _drawn_ahead[entry] = result
+                    cache.put("charts", entry, result.encode("utf-8") if isinstance(result, str) else result)
+                    drawn += 1
+                if any(time.monotonic() > deadline for _, _, deadline in running.values()) or any(
+                        _resident_bytes(p.pid) > MAX_DRAW_BYTES
+                        for p in list((getattr(renderer.pool, "_processes", None) or {}).values())):
+                    raise FutureTimeout
+        except Exception:  # noqa: BLE001 - whatever failed is drawn again by _draw, which says what and why
+            close_renderer()
+            return drawn
+        finally:
+            _pass_on(renderer.new_output())
+    return drawn
+
+
+def forget_drawn_ahead() -> None:
+    """Drop the drawings ``draw_ahead`` made that no one asked for."""
+    _drawn_ahead.clear()
 
 
 @functools.lru_cache(maxsize=1)

@@ -92,9 +92,15 @@ def render_site(plan: SitePlan, templates: Path, settings: SiteSettings = SiteSe
     env.globals["site"] = settings
     files: dict[str, bytes] = {}
     chart_html: dict[str, _ChartOutput] = {}
-    for package in plan.packages:
-        for view in package.views:
-            chart_html[view.key] = _render_view_files(package, view, files, settings)
+    # Every drawing of every chart at once, on every core; then each page takes its own.
+    charts.draw_ahead([request for package in plan.packages for view in package.views if view.chart is not None
+                       for request in charts.drawings_of(view.chart, _chart_credit(package, settings))])
+    try:
+        for package in plan.packages:
+            for view in package.views:
+                chart_html[view.key] = _render_view_files(package, view, files, settings)
+    finally:
+        charts.forget_drawn_ahead()
     pages = 0
     for package in plan.packages:
         files[package.page] = _render_package_page(env, package, chart_html, cited_in(plan, package)).encode("utf-8")

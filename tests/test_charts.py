@@ -7,6 +7,7 @@ the chart against the CSV files read here with the csv module, not with the code
 from __future__ import annotations
 
 import csv
+import dataclasses
 import datetime as dt
 import functools
 import json
@@ -177,6 +178,38 @@ def test_every_declared_view_is_the_same_bytes_when_built_again(package, view):
     assert charts.spec_json(first) == charts.spec_json(second)
     assert charts.render_svg(first) == charts.render_svg(second)
     assert charts.render_png(first) == charts.render_png(second)
+
+
+def test_drawings_made_ahead_on_every_core_are_the_bytes_drawn_one_at_a_time_and_a_failure_is_named(monkeypatch):
+    """``draw_ahead`` draws every drawing of every chart in parallel; each is then the same bytes as a
+    drawing made alone, and a drawing that fails is drawn again alone, which names its chart."""
+    from opentally import cache
+
+    monkeypatch.setattr(cache, "_folder", None)
+    built = [build(*p.values) for p in declared_views()][:6]
+    credit = "Source: a test. Licence: a test."
+    requests = [r for chart in built for r in charts.drawings_of(chart, credit)]
+    assert charts.draw_ahead(requests) == len(requests) == 4 * len(built)
+
+    def no_drawing(*args, **kwargs):
+        raise AssertionError("drawn again, one at a time")
+
+    with monkeypatch.context() as m:
+        m.setattr(charts, "_draw_now", no_drawing)
+        ahead = [(charts.render_export_svg(c, credit), charts.render_png(c, credit), charts.render_svg(c),
+                  charts.render_svg(c, charts.NARROW_WIDTH)) for c in built]
+    charts.forget_drawn_ahead()
+    alone = [(charts.render_export_svg(c, credit), charts.render_png(c, credit), charts.render_svg(c),
+              charts.render_svg(c, charts.NARROW_WIDTH)) for c in built]
+    assert ahead == alone
+
+    # A spec vl-convert refuses: the others are drawn ahead, and that one is named when drawn alone.
+    broken = dataclasses.replace(built[0], key="p/broken", spec={**built[0].spec, "mark": "no-such-mark", "layer": None})
+    requests = charts.drawings_of(built[1], "other") + charts.drawings_of(broken, "other")
+    assert charts.draw_ahead(requests) < len(requests)
+    with pytest.raises(BuildError, match='view "broken" in package "p"'):
+        charts.render_png(broken, "other")
+    charts.forget_drawn_ahead()
 
 
 # --- the text alternative, exactly ----------------------------------------------------------------
