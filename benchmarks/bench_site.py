@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -76,8 +77,16 @@ def make_project(folder: Path, packages: int, rows: int, large: int = 0) -> Path
 
 # --- measuring a process -------------------------------------------------------------------------
 
+def stages(output: str) -> str:
+    """The seconds each stage of a build took, from the times it prints as it starts each one."""
+    marks = [(float(m.group(1)), m.group(2)) for m in re.finditer(r"^\[\s*([\d.]+)s\] (\w+)", output, re.M)]
+    total = re.search(r" in ([\d.]+) s$", output.strip())
+    ends = [t for t, _ in marks[1:]] + [float(total.group(1)) if total else marks[-1][0]] if marks else []
+    return ", ".join(f"{name} {end - start:.1f}" for (start, name), end in zip(marks, ends) if name != "load")
+
+
 def measure(command: list[str], cwd: Path, env: dict | None = None) -> tuple[float, int, str]:
-    """Seconds, peak resident memory (bytes) and the last line of output of one process."""
+    """Seconds, peak resident memory (bytes) and the output of one process."""
     started = time.perf_counter()
     process = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     output = process.stdout.read()
@@ -86,8 +95,7 @@ def measure(command: list[str], cwd: Path, env: dict | None = None) -> tuple[flo
     process.returncode = os.waitstatus_to_exitcode(status)
     if process.returncode != 0:
         raise SystemExit(f"{' '.join(command)} failed ({process.returncode}):\n{output[-3000:]}")
-    lines = [line for line in output.splitlines() if line.strip()]
-    return seconds, usage.ru_maxrss * 1024, lines[-1] if lines else ""
+    return seconds, usage.ru_maxrss * 1024, output
 
 
 FRICTIONLESS = """
@@ -177,8 +185,8 @@ def main() -> None:
         project = make_project(tmp / "project", args.packages, args.rows)
         env = {**os.environ, "OPENTALLY_CACHE": str(tmp / "cache")}
 
-        f_seconds, f_memory, f_line = measure([PYTHON, "-c", FRICTIONLESS, str(project / "datapackages")], tmp)
-        row(f"frictionless validate ({args.packages + 1} packages)", f_seconds, f_memory, f_line)
+        f_seconds, f_memory, f_out = measure([PYTHON, "-c", FRICTIONLESS, str(project / "datapackages")], tmp)
+        row(f"frictionless validate ({args.packages + 1} packages)", f_seconds, f_memory, f_out.strip())
         config = plain_pages(project, tmp / "plain")
         m_seconds, m_memory, _ = measure([PYTHON, "-c", MKDOCS, str(config)], tmp)
         m_bytes, m_largest = tree_size(tmp / "plain" / "site")
@@ -187,10 +195,11 @@ def main() -> None:
         anchors = f_seconds + m_seconds
 
         build = [PYTHON, str(ROOT / "build.py"), "build", "--project", str(project), "--out", str(tmp / "site")]
-        full, full_memory, _ = measure(build, tmp, env)
+        full, full_memory, full_out = measure(build, tmp, env)
         size, largest = tree_size(tmp / "site")
         row("project: full build (empty cache)", full, full_memory,
             f"{size / 1e6:,.1f} MB, largest page {largest[0]} {largest[1] / 1e3:,.0f} kB", f"{full / anchors:.2f}x anchors")
+        table.append(("  seconds per stage", "", "", "", stages(full_out)))
         noop, noop_memory, _ = measure(build, tmp, env)
         row("project: rebuild, nothing changed", noop, noop_memory, "", f"{noop / full:.0%} of full")
         changed = project / "datapackages" / "synthetic-0000" / "data" / "counts.csv"
@@ -198,20 +207,28 @@ def main() -> None:
             text = changed.read_text(encoding="utf-8").splitlines(keepends=True)
             text[1] = text[1].replace(",row 0 ", ",row zero ", 1)
             changed.write_text("".join(text), encoding="utf-8")
-            one, one_memory, _ = measure(build, tmp, env)
+            one, one_memory, one_out = measure(build, tmp, env)
             row("project: rebuild, one cell of one package changed", one, one_memory, "", f"{one / full:.0%} of full")
-        per_package = (size - tree_size(tmp / "site" / "assets")[0]) / max(args.packages, 1)
-        data = args.rows * 40
-        table.append(("output per package (about)", "", f"{per_package / max(data, 1):.1f}x its data", "",
-                      f"{per_package / 1e3:,.0f} kB for about {data / 1e3:,.0f} kB of CSV"))
+            table.append(("  seconds per stage", "", "", "", stages(one_out)))
+        # Per synthetic package: everything the site publishes for it (page, charts, downloads).
+        package_files = [p for p in (tmp / "site").rglob("*") if p.is_file() and "synthetic-0001" in p.as_posix()]
+        per_package = sum(p.stat().st_size for p in package_files)
+        png = sum(p.stat().st_size for p in package_files if p.suffix == ".png")
+        data = (project / "datapackages" / "synthetic-0001" / "data" / "counts.csv").stat().st_size if args.packages > 1 else 1
+        page = (tmp / "site" / "data" / "synthetic-0001.html")
+        table.append(("output per package", "", f"{per_package / data:.1f}x its data", "",
+                      f"{per_package / 1e3:,.0f} kB for {data / 1e3:,.0f} kB of CSV; without the PNG download "
+                      f"(chart_png: false) {(per_package - png) / 1e3:,.0f} kB; its page "
+                      f"{page.stat().st_size / 1e3 if page.exists() else 0:,.0f} kB"))
 
         if args.large:
             big = make_project(tmp / "large", 0, 0, args.large)
-            f_seconds, f_memory, f_line = measure([PYTHON, "-c", FRICTIONLESS, str(big / "datapackages")], tmp)
-            row(f"frictionless validate, one resource of {args.large:,} rows", f_seconds, f_memory, f_line)
-            seconds, memory, _ = measure([PYTHON, str(ROOT / "build.py"), "build", "--project", str(big), "--out",
-                                          str(tmp / "large-site")], tmp, env)
-            row(f"project: full build, one resource of {args.large:,} rows", seconds, memory)
+            f_seconds, f_memory, f_out = measure([PYTHON, "-c", FRICTIONLESS, str(big / "datapackages")], tmp)
+            row(f"frictionless validate, one resource of {args.large:,} rows", f_seconds, f_memory, f_out.strip())
+            seconds, memory, large_out = measure([PYTHON, str(ROOT / "build.py"), "build", "--project", str(big), "--out",
+                                                  str(tmp / "large-site")], tmp, env)
+            row(f"project: full build, one resource of {args.large:,} rows", seconds, memory, stages(large_out),
+                f"{seconds / f_seconds:.2f}x frictionless")
 
     widths = [max(len(r[i]) for r in table + [("what", "seconds", "ratio", "peak MB", "output")]) for i in range(5)]
     header = ("what", "seconds", "ratio", "peak MB", "output")

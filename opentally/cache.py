@@ -119,6 +119,23 @@ def put(kind: str, entry: str, payload: bytes) -> None:
         return
 
 
+def memo(kind: str, parts: list, make) -> bytes:
+    """What ``make()`` returns (bytes), taken from the cache when the same ``parts`` made it before.
+    ``parts`` must name everything the result depends on: the input (or its SHA-256) and the code."""
+    entry = key(kind, *parts)
+    found = get(kind, entry)
+    if found is not None:
+        return found
+    made = make()
+    put(kind, entry, made)
+    return made
+
+
+def digest(data: str | bytes) -> str:
+    """The SHA-256 of text (as UTF-8) or bytes: how a large input goes into a key."""
+    return hashlib.sha256(data.encode("utf-8") if isinstance(data, str) else data).hexdigest()
+
+
 def source_digest(*files: Path) -> str:
     """The SHA-256 of source files: part of a key, so that a change to the code that makes an entry
     makes a new one."""

@@ -44,6 +44,11 @@ class Issue:
         """The same issue raised to an error (``--strict``)."""
         return Issue(self.code, Severity.ERROR, self.path, self.message, self.hint, self.row, self.field)
 
+    @classmethod
+    def from_dict(cls, d: dict) -> Issue:
+        """The issue ``to_dict`` wrote."""
+        return cls(d["code"], Severity(d["severity"]), d["path"], d["message"], d["hint"], d["row"], d["field"])
+
     def to_dict(self) -> dict:
         return {
             "code": self.code,

@@ -14,7 +14,7 @@ from typing import Callable
 
 from . import cache, charts, load, stamp, validate
 from .files import link_issues
-from .issues import Issue, Severity, warning
+from .issues import Issue, warning
 from .load import display_path
 from .plan import plan_site
 from .render import render_site
@@ -118,11 +118,8 @@ def _summary(result: BuildResult) -> dict:
 
 
 def _from_summary(summary: dict, seconds: float) -> BuildResult:
-    def issue(d: dict) -> Issue:
-        return Issue(d["code"], Severity(d["severity"]), d["path"], d["message"], d["hint"], d["row"], d["field"])
-
     packages = tuple(validate.PackageReport(p["name"], p["path"], p["resources"], p["rows"],
-                                            tuple(issue(i) for i in p["issues"])) for p in summary["report"])
+                                            tuple(Issue.from_dict(i) for i in p["issues"])) for p in summary["report"])
     pages, charts_, downloads, files, size = summary["numbers"]
-    return BuildResult(True, validate.Report(packages, summary["strict"]), tuple(issue(i) for i in summary["issues"]),
+    return BuildResult(True, validate.Report(packages, summary["strict"]), tuple(Issue.from_dict(i) for i in summary["issues"]),
                        pages, charts_, downloads, files, size, tuple(summary["largest_page"]), seconds, unchanged=True)

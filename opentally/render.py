@@ -45,6 +45,7 @@ class SiteSettings:
     site_url: str = ""  # absolute URL the site is published at, ending in "/", or "" when not set
     repo_url: str = ""  # the project's repository on the web (e.g. https://github.com/org/repo), or ""
     edit_branch: str = "main"  # the branch "Edit this data" links open in the repository's editor
+    chart_png: bool = True  # offer each chart as a PNG too (``extra: opentally: chart_png: false`` in mkdocs.yml: not)
 
     def absolute(self, target: str) -> str:
         """The URL of a docs-relative file: absolute when ``site_url`` is set, else relative to the root."""
@@ -94,7 +95,8 @@ def render_site(plan: SitePlan, templates: Path, settings: SiteSettings = SiteSe
     chart_html: dict[str, _ChartOutput] = {}
     # Every drawing of every chart at once, on every core; then each page takes its own.
     charts.draw_ahead([request for package in plan.packages for view in package.views if view.chart is not None
-                       for request in charts.drawings_of(view.chart, _chart_credit(package, settings))])
+                       for request in charts.drawings_of(view.chart, _chart_credit(package, settings))
+                       if settings.chart_png or request[1] != "png"])
     try:
         for package in plan.packages:
             for view in package.views:
@@ -296,7 +298,10 @@ def _render_view_files(package: PackagePlan, view: ViewPlan, files: dict[str, by
         paths.update(svg=f"{base}.svg", png=f"{base}.png", json=f"{base}.vl.json",
                      static=f"{base}.wide.svg", static_narrow=f"{base}.narrow.svg")
         files[paths["svg"]] = charts.render_export_svg(view.chart, credit).encode("utf-8")
-        files[paths["png"]] = charts.render_png(view.chart, credit)
+        if settings.chart_png:
+            files[paths["png"]] = charts.render_png(view.chart, credit)
+        else:
+            del paths["png"]
         files[paths["json"]] = charts.spec_json(view.chart, credit).encode("utf-8")
         for kind, width in (("static", charts.WIDTH), ("static_narrow", charts.NARROW_WIDTH)):
             drawing = charts.render_svg(view.chart, width)

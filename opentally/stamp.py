@@ -15,6 +15,7 @@ when the cache is off or its entry does not check out (see ``cache``).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -31,43 +32,75 @@ _TOOLS = ("frictionless", "altair", "vl-convert-python", "jinja2", "markdown", "
 _ENV_TAG = re.compile(r"!ENV\s*\[?\s*([A-Za-z_][A-Za-z0-9_]*)")
 
 
+class _Digest:
+    """A SHA-256 of parts, each length-prefixed so that no two lists of parts give the same bytes."""
+
+    def __init__(self) -> None:
+        self.sha = hashlib.sha256()
+
+    def add(self, *parts: str | bytes) -> None:
+        for part in parts:
+            data = part if isinstance(part, bytes) else part.encode("utf-8", "surrogateescape")
+            self.sha.update(len(data).to_bytes(8, "big") + data)
+
+
+def _add_folder(digest: _Digest, root: Path, folder: Path) -> None:
+    """Every file under ``folder`` by its name and bytes; a link by where it points, never followed."""
+    for path in sorted(folder.rglob("*")):
+        relative = path.relative_to(root).as_posix()
+        if path.is_symlink():
+            digest.add("link", relative, os.readlink(path))
+        elif path.is_file():
+            digest.add("file", relative, path.read_bytes())
+        else:
+            digest.add("folder", relative)
+
+
+@functools.lru_cache(maxsize=1)
+def tools() -> str:
+    """The code of this package and the versions of the tools it builds with, as one SHA-256: part of
+    every key of a result they make."""
+    digest = _Digest()
+    for path in sorted(Path(__file__).parent.rglob("*.py")):
+        digest.add("code", path.name, path.read_bytes())
+    for tool in _TOOLS:
+        try:
+            digest.add("tool", tool, metadata.version(tool))
+        except metadata.PackageNotFoundError:
+            digest.add("tool", tool, "")
+    return digest.sha.hexdigest()
+
+
+def folder_key(folder: Path) -> str | None:
+    """The SHA-256 of a folder's files (a package's), the tools and the working folder (reports name
+    files relative to it); None when a file cannot be read."""
+    digest = _Digest()
+    try:
+        _add_folder(digest, folder.parent, folder)
+    except OSError:
+        return None
+    digest.add("tools", tools(), "cwd", os.getcwd())
+    return digest.sha.hexdigest()
+
+
 def site_key(root: Path) -> str | None:
     """The key of the site the project at ``root`` makes, or None when it cannot be known (then the
     site is built)."""
-    digest = hashlib.sha256()
-
-    def add(*parts: str | bytes) -> None:
-        for part in parts:
-            data = part if isinstance(part, bytes) else part.encode("utf-8", "surrogateescape")
-            digest.update(len(data).to_bytes(8, "big") + data)
-
+    digest = _Digest()
     try:
         config = (root / "mkdocs.yml").read_bytes()
-        add("mkdocs.yml", config)
+        digest.add("mkdocs.yml", config)
         for name in _INPUTS:
-            for path in sorted((root / name).rglob("*")):
-                relative = path.relative_to(root).as_posix()
-                if path.is_symlink():
-                    add("link", relative, os.readlink(path))
-                elif path.is_file():
-                    add("file", relative, path.read_bytes())
-                else:
-                    add("folder", relative)
-        for path in sorted(Path(__file__).parent.rglob("*.py")):
-            add("code", path.name, path.read_bytes())
+            _add_folder(digest, root, root / name)
     except OSError:
         return None
-    for tool in _TOOLS:
-        try:
-            add("tool", tool, metadata.version(tool))
-        except metadata.PackageNotFoundError:
-            add("tool", tool, "")
+    digest.add("tools", tools())
     names = sorted({"SOURCE_DATE_EPOCH", *_ENV_TAG.findall(config.decode("utf-8", "replace"))})
     for name in names:
-        add("env", name, os.environ.get(name, "\0unset"))
-    add("cwd", os.getcwd())
-    add("commit", _head(root))
-    return digest.hexdigest()
+        digest.add("env", name, os.environ.get(name, "\0unset"))
+    digest.add("cwd", os.getcwd())
+    digest.add("commit", _head(root))
+    return digest.sha.hexdigest()
 
 
 def _head(root: Path) -> str:

@@ -15,6 +15,7 @@ Nothing here raises for bad input: each problem is an ``Issue`` and the caller d
 from __future__ import annotations
 
 import copy
+import functools
 import hashlib
 import re
 from dataclasses import dataclass, field
@@ -24,7 +25,7 @@ from urllib.parse import urlparse
 from frictionless import Check, Checklist, Detector, FrictionlessException, Package
 from frictionless import settings as frictionless_settings
 
-from . import conventions, csv_checks, messages, names, strict_json, views
+from . import cache, conventions, csv_checks, messages, names, parallel, stamp, stored, strict_json, views
 from . import tables as tables_module
 from .issues import Issue, error, pointer_part, warning
 from .load import LoadedPackage, display_path
@@ -101,15 +102,47 @@ class Report:
 
 
 def validate_packages(packages: list[LoadedPackage], strict: bool = False) -> Report:
-    """Check every package; with ``strict`` every warning counts as an error."""
+    """Check every package; with ``strict`` every warning counts as an error. Many packages are
+    checked on every core (``parallel``), and reported in the order given."""
+    folder = cache.folder()
+    recalled = [_recall(p) for p in packages]
+    made = iter(parallel.ordered_map(functools.partial(_validate_and_keep, folder),
+                                     [p for p, r in zip(packages, recalled) if r is None]))
     reports = []
-    for package in packages:
-        report = _validate_package(package)
+    for report in (r if r is not None else next(made) for r in recalled):
         if strict:
             report = PackageReport(report.name, report.path, report.resources, report.rows,
                                    tuple(i.as_error() for i in report.issues), report.read)
         reports.append(report)
     return Report(tuple(reports), strict)
+
+
+def _key(loaded: LoadedPackage) -> str | None:
+    return stamp.folder_key(loaded.directory) if cache.folder() is not None and loaded.descriptor is not None else None
+
+
+def _recall(loaded: LoadedPackage) -> PackageReport | None:
+    """The report of a package whose files, the code and the tools are those of a package validated
+    before (see ``stored``), from the cache; None when there is none."""
+    key = _key(loaded)
+    found = cache.get("validation", key) if key is not None else None
+    if found is None:
+        return None
+    try:
+        return stored.load(found, PackageReport, PackageRead)
+    except (ValueError, KeyError, TypeError):
+        return None  # an entry this code cannot read: validated again
+
+
+def _validate_and_keep(folder: Path | None, loaded: LoadedPackage) -> PackageReport:
+    """Validate the package and keep its report in the cache in ``folder`` (this may run in a process
+    of its own, which must be told where the cache is)."""
+    cache.use(folder)
+    report = _validate_package(loaded)
+    key = _key(loaded)
+    if key is not None and (data := stored.dump(report)) is not None:
+        cache.put("validation", key, data)
+    return report
 
 
 def _validate_package(loaded: LoadedPackage) -> PackageReport:

@@ -8,8 +8,10 @@ last good site exactly as it was.
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import html
+import json
 import logging
 import os
 import re
@@ -27,6 +29,7 @@ from mkdocs.config import load_config
 from mkdocs.exceptions import MkDocsException
 from mkdocs.plugins import BasePlugin
 
+from . import cache
 from .commentary import PAGE_META_HIDE, PAGE_META_TEXT
 from .issues import BuildError
 from .load import display_path
@@ -58,9 +61,12 @@ def site_settings(config_file: Path) -> SiteSettings:
     repo_url = str(config.get("repo_url") or "").strip().rstrip("/")
     edit_uri = str(config.get("edit_uri") or "")
     branch = edit_uri.split("/")[1] if re.match(r"^(edit|blob)/[^/]+", edit_uri) else "main"
+    extra = config.get("extra") if isinstance(config.get("extra"), dict) else {}
+    ours = extra.get("opentally") if isinstance(extra.get("opentally"), dict) else {}
     return SiteSettings(site_name=str(config.get("site_name") or SiteSettings.site_name),
                         site_url=site_url if site_url.startswith(("https://", "http://")) else "",
-                        repo_url=repo_url if repo_url.startswith("https://") else "", edit_branch=branch)
+                        repo_url=repo_url if repo_url.startswith("https://") else "", edit_branch=branch,
+                        chart_png=ours.get("chart_png") is not False)
 
 
 def write_site(rendered: RenderedSite, site_src: Path, config_file: Path, out: Path, build_date) -> WrittenSite:
@@ -137,7 +143,10 @@ class _CommentaryPlugin(BasePlugin):
             # placeholder is a paragraph of its own: only that is replaced, never the same text elsewhere.
             for token, fragment in self.rendered.fragments.items():
                 html = html.replace(f"<p>{token}</p>", fragment)
-        return search_ready(html)  # last: the search plugin reads the content in on_page_context, after this
+        # Last: the search plugin reads the content in on_page_context, after this. The same page is
+        # marked the same way: an unchanged page is taken from the cache.
+        return cache.memo("pages", ["search-ready", cache.digest(html), _CODE()],
+                          lambda: search_ready(html).encode("utf-8")).decode("utf-8")
 
 
 def page_meta(meta: dict) -> dict:
@@ -538,15 +547,13 @@ def secure_pages(built: Path, allowed: tuple[re.Pattern, ...]) -> None:
     problems = []
     for path in sorted(built.rglob("*.html")):
         text = path.read_text(encoding="utf-8")
-        parser = _Scripts()
-        parser.feed(text)
-        parser.close()
+        scan = json.loads(cache.memo("pages", ["scripts", cache.digest(text), _CODE()], lambda: _scan_scripts(text)))
         relative = path.relative_to(built).as_posix()
-        problems += [f"{relative}: {p}" for p in parser.problems]
-        unknown = [s for s in parser.inline if not any(p.fullmatch(s) for p in allowed)]
+        problems += [f"{relative}: {p}" for p in scan["problems"]]
+        unknown = [s for s in scan["inline"] if not any(p.fullmatch(s) for p in allowed)]
         problems += [f"{relative}: an inline script the theme did not write: {s[:80]!r}" for s in unknown]
         hashes = sorted({"'sha256-" + base64.b64encode(hashlib.sha256(s.encode("utf-8")).digest()).decode() + "'"
-                         for s in parser.inline})
+                         for s in scan["inline"]})
         meta = f'<meta http-equiv="Content-Security-Policy" content="{CSP.format(hashes=" ".join(hashes))}">'
         at = re.search(r"<meta charset=[^>]*>", text) or re.search(r"<head(?:\s[^>]*)?>", text)
         if at is None:
@@ -557,6 +564,20 @@ def secure_pages(built: Path, allowed: tuple[re.Pattern, ...]) -> None:
         raise BuildError("the built site could run script it should not:\n" + "\n".join(f"  {p}" for p in problems),
                          hint="a page or a template carries script: the site runs only its own files and the "
                               "theme's scripts (see the Content-Security-Policy in the README)")
+
+
+def _scan_scripts(text: str) -> bytes:
+    """The inline scripts of a page and the script it must not carry, as JSON (kept in the cache)."""
+    parser = _Scripts()
+    parser.feed(text)
+    parser.close()
+    return json.dumps({"problems": parser.problems, "inline": parser.inline}).encode("utf-8")
+
+
+@functools.lru_cache(maxsize=1)
+def _CODE() -> str:  # noqa: N802 - a constant, computed once
+    """The code that scans pages: part of the key of every scan kept in the cache."""
+    return cache.source_digest(Path(__file__))
 
 
 # --- checks on the built site --------------------------------------------------------------------
@@ -588,6 +609,18 @@ class _References(HTMLParser):
                 self.loads.append(value)
 
 
+def _references(text: str) -> tuple[list[str], list[str]]:
+    """(every address the document would load, every refresh it asks for); the same text is read once."""
+    def scan() -> bytes:
+        parser = _References()
+        parser.feed(text)
+        parser.close()
+        return json.dumps([parser.loads, parser.refreshes]).encode("utf-8")
+
+    loads, refreshes = json.loads(cache.memo("pages", ["references", cache.digest(text), _CODE()], scan))
+    return loads, refreshes
+
+
 def _loads_from_another_host(url: str) -> bool:
     parsed = urlparse(url.strip())
     return bool(parsed.netloc) or parsed.scheme not in ("", "data", "blob")
@@ -604,17 +637,15 @@ def _check_built_site(built: Path) -> tuple[int, int, tuple[str, int]]:
         total += size
         relative = path.relative_to(built).as_posix()
         if path.suffix == ".svg":
-            parser = _References()
-            parser.feed(path.read_text(encoding="utf-8", errors="replace"))
-            problems += [f"{relative}: loads {u} from another host" for u in parser.loads if _loads_from_another_host(u)]
+            loads, _ = _references(path.read_text(encoding="utf-8", errors="replace"))
+            problems += [f"{relative}: loads {u} from another host" for u in loads if _loads_from_another_host(u)]
         if path.suffix == ".html":
             largest = max(largest, (relative, size), key=lambda x: x[1])
             if size > MAX_PAGE_BYTES:
                 problems.append(f"{relative}: the page is {size:,} bytes, over the 1 MB limit")
-            parser = _References()
-            parser.feed(path.read_text(encoding="utf-8"))
-            problems += [f"{relative}: loads {u} from another host" for u in parser.loads if _loads_from_another_host(u)]
-            problems += [f"{relative}: a <meta http-equiv=refresh> ({r}) would send readers elsewhere" for r in parser.refreshes]
+            loads, refreshes = _references(path.read_text(encoding="utf-8"))
+            problems += [f"{relative}: loads {u} from another host" for u in loads if _loads_from_another_host(u)]
+            problems += [f"{relative}: a <meta http-equiv=refresh> ({r}) would send readers elsewhere" for r in refreshes]
         elif path.suffix == ".css":
             for url in re.findall(r"url\(\s*['\"]?([^'\")]+)", path.read_text(encoding="utf-8", errors="replace")):
                 if _loads_from_another_host(url):

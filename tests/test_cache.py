@@ -148,3 +148,72 @@ def test_a_rebuild_with_nothing_changed_does_nothing_and_a_change_of_any_input_r
     # With the cache off, nothing is skipped.
     assert not build_site(project, out, use_cache=False).unchanged
     assert stamp.site_key(root) == stamp.site_key(root)
+
+
+def test_a_package_validated_before_is_recalled_with_its_tables_and_charts_and_a_changed_one_is_not(
+        tmp_path, own_cache, monkeypatch):
+    """Validation is cached per package (``stored``): the same files give the same report, typed tables
+    and charts, without validating; a change to one package validates that one alone."""
+    import json
+    import shutil
+
+    from conftest import NEXUS
+    from opentally import load, validate
+
+    packages = tmp_path / "datapackages"
+    shutil.copytree(NEXUS, packages / "first")
+    shutil.copytree(NEXUS, packages / "second")
+    descriptor = json.loads((packages / "second" / "datapackage.json").read_text(encoding="utf-8"))
+    descriptor["name"] = "second"
+    (packages / "second" / "datapackage.json").write_text(json.dumps(descriptor, indent=2), encoding="utf-8")
+    monkeypatch.setattr(cache, "_folder", None)
+    uncached = validate.validate_packages(load.load_packages(load.find_packages(packages)))
+    assert uncached.valid and all(p.read.tables and p.read.charts for p in uncached.packages)
+
+    validated = []
+    original = validate._validate_package
+
+    def counting(loaded):
+        validated.append(loaded.directory.name)
+        return original(loaded)
+
+    monkeypatch.setattr(validate, "_validate_package", counting)
+    cache.use(tmp_path / "cache")
+    try:
+        def run():
+            validated.clear()
+            return validate.validate_packages(load.load_packages(load.find_packages(packages)))
+
+        assert run() == uncached and validated == ["first", "second"]
+        recalled = run()
+        assert validated == []
+        assert recalled == uncached  # name, path, counts and every issue
+        for made, kept in zip(uncached.packages, recalled.packages):
+            assert kept.read == made.read  # every typed cell (Decimal, date...), every chart's spec and rows
+        engagement = packages / "second" / "data" / "engagement.csv"
+        engagement.write_text(engagement.read_text(encoding="utf-8").replace(
+            "Community Reference Group meeting,", "Community Reference Group meeting (first),", 1), encoding="utf-8")
+        changed = run()
+        assert validated == ["second"] and changed.valid
+        assert changed.packages[0].read == uncached.packages[0].read != changed.packages[1].read
+    finally:
+        cache.use(None)
+
+
+def test_typed_cells_are_stored_as_tagged_json_and_what_cannot_be_is_not_stored():
+    import datetime as dt
+    from decimal import Decimal
+
+    from opentally import stored, validate
+    from opentally.tables import Field, Table
+
+    cells = {"n": Decimal("1.50"), "d": dt.date(2013, 7, 24), "t": dt.time(9, 30), "dt": dt.datetime(2013, 7, 24, 9),
+             "o": {"$": "date", "v": "not a tag"}, "a": [1, "x", None], "f": 0.5, "b": True, "s": "text", "i": 7,
+             "none": None}
+    table = Table("t", tuple(Field(k) for k in cells), (cells,), "T", (2,))
+    report = validate.PackageReport("p", "p", 1, 1, (), validate.PackageRead({"t": table}, {}))
+    back = stored.load(stored.dump(report), validate.PackageReport, validate.PackageRead)
+    assert back.read.tables["t"] == table and back.read.tables["t"].rows[0]["n"] == Decimal("1.50")
+    assert type(back.read.tables["t"].rows[0]["dt"]) is dt.datetime and back.read.tables["t"].rows[0]["o"] == cells["o"]
+    aware = Table("t", (Field("x"),), ({"x": dt.datetime(2013, 7, 24, tzinfo=dt.timezone.utc)},))
+    assert stored.dump(validate.PackageReport("p", "p", 1, 1, (), validate.PackageRead({"t": aware}, {}))) is None

@@ -5,6 +5,7 @@ markup in the site's settings, and a page that would send readers elsewhere."""
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from pathlib import Path
 
@@ -63,3 +64,20 @@ def test_a_built_page_that_would_send_readers_elsewhere_fails_the_build(tmp_path
     with pytest.raises(BuildError) as caught:
         write._check_built_site(tmp_path)
     assert "index.html: a <meta http-equiv=refresh>" in str(caught.value)
+
+
+def test_png_downloads_are_made_unless_the_site_turns_them_off(built_site, configured_site):
+    """``extra: opentally: chart_png: false`` in mkdocs.yml: no chart is drawn as PNG, and no page
+    offers one; the SVG downloads stay. The shipped site offers both."""
+    site = built_site
+    shipped, configured = sorted((site / "charts").rglob("*.png")), sorted((configured_site / "charts").rglob("*.png"))
+    assert len(shipped) == len(list((site / "charts").rglob("*.vl.json"))) > 0 and configured == []
+    assert len(list((configured_site / "charts").rglob("*.wide.svg"))) == len(shipped)
+    page = (configured_site / "data" / "operation-nexus.html").read_text(encoding="utf-8")
+    def png_links(html: str) -> list[str]:
+        return [href for href in re.findall(r'href="([^"]+)"', html) if "charts/" in href and href.endswith(".png")]
+
+    assert "Image (PNG)" not in page and png_links(page) == []
+    assert "Image (SVG)" in page
+    shipped_page = (site / "data" / "operation-nexus.html").read_text(encoding="utf-8")
+    assert "Image (PNG)" in shipped_page and len(png_links(shipped_page)) == len(shipped)
