@@ -2011,7 +2011,7 @@ def render_svg(chart: Chart, width: int = WIDTH) -> str:
     """The chart as the page shows it without JavaScript (no title: the page gives it), ``width`` px
     wide: an SVG labelled for screen readers, see ``_accessible_svg``."""
     svg = _draw(chart, "svg", spec=_static_spec(chart.spec, width))
-    return _accessible_svg(svg, chart_id(chart.key), chart.title, _join(chart.description, chart.text_alternative))
+    return _accessible_svg(svg, chart_id(chart.key), chart.title, _svg_description(chart))
 
 
 def export_spec(chart: Chart, credit: str = "") -> dict:
@@ -2053,7 +2053,16 @@ def _credit_lines(credit: str, width: int = 84, most: int = CREDIT_LINES) -> lis
 def render_export_svg(chart: Chart, credit: str = "") -> str:
     """The chart as the "Image (SVG)" download: title and credit line drawn (``export_spec``), labelled."""
     svg = _draw(chart, "svg", spec=export_spec(chart, credit))
-    return _accessible_svg(svg, chart_id(chart.key), chart.title, _join(chart.description, chart.text_alternative))
+    return _accessible_svg(svg, chart_id(chart.key), chart.title, _svg_description(chart))
+
+
+def _svg_description(chart: Chart) -> str:
+    """The drawing's description: what the chart shows, then every value read out; a sentence both
+    end with (how a large table was aggregated) is said once."""
+    readout = chart.text_alternative
+    if chart.aggregation:
+        readout = readout.removesuffix(chart.aggregation).strip()
+    return chart.description if not readout or readout in chart.description else _join(chart.description, readout)
 
 
 def _accessible_svg(svg: str, html_id: str, title: str, description: str) -> str:

@@ -363,8 +363,9 @@ def _run_mkdocs(rendered: RenderedSite, config_file: Path, docs: Path, built: Pa
     try:
         with _source_date(build_date):
             # Source documents are reached from their dataset's page, not from the navigation.
-            config = load_config(str(config_file), docs_dir=str(docs), site_dir=str(built),
-                                 not_in_nav="/data/*/sources/*.md")
+            # So are datasets, when there are more than the menu can list (see MAX_DATASETS_IN_NAV).
+            unlisted = "/data/*/sources/*.md" + ("\n/data/*.md" if len(rendered.nav) > MAX_DATASETS_IN_NAV else "")
+            config = load_config(str(config_file), docs_dir=str(docs), site_dir=str(built), not_in_nav=unlisted)
             _check_config_text(config, config_file)
             config["nav"] = site_nav(config["nav"], rendered.nav, rendered.hand_written)
             config.plugins["opentally/commentary"] = _CommentaryPlugin(rendered)
@@ -457,9 +458,16 @@ def _nav_pages(nav) -> list[str]:
     return []
 
 
+# Every page carries the whole menu (the theme draws it for phones): with more datasets than this, the
+# Data entry leads to the catalog alone, so that a page's size does not grow with the number of
+# datasets (at 100 datasets the menu added 29 kB to every page).
+MAX_DATASETS_IN_NAV = 20
+
+
 def _nav_with_datasets(nav, datasets: tuple[tuple[str, str], ...]):
-    """The Data menu entry of mkdocs.yml (``Data: data/index.md``) opened into the catalog and every dataset."""
-    if not nav:
+    """The Data menu entry of mkdocs.yml (``Data: data/index.md``) opened into the catalog and every
+    dataset, when there are at most ``MAX_DATASETS_IN_NAV``; else left as the catalog's link."""
+    if not nav or len(datasets) > MAX_DATASETS_IN_NAV:
         return nav
     result = []
     for item in nav:

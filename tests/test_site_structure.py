@@ -100,3 +100,38 @@ def test_each_check_of_the_built_site_fires_and_keeps_the_last_good_site(tmp_pat
     assert result.exit_code == 1, result.output
     assert expected in result.output, result.output
     assert tree_digest(out) == good
+
+
+def test_with_many_datasets_the_menu_leads_to_the_catalog_and_pages_do_not_grow(tmp_path, built_site):
+    """Past ``MAX_DATASETS_IN_NAV`` datasets, the Data menu is the catalog's link alone: every page
+    carries the menu, so listing hundreds of datasets there would make every page grow with them."""
+    import json
+
+    from opentally import write
+
+    project = copy_project(tmp_path / "project")
+    for n in range(write.MAX_DATASETS_IN_NAV):
+        folder = project / "datapackages" / f"small-{n:02d}"
+        (folder / "data").mkdir(parents=True)
+        (folder / "data" / "rows.csv").write_text("id,count\na,1\nb,2\n", encoding="utf-8")
+        (folder / "datapackage.json").write_text(json.dumps({
+            "name": f"small-{n:02d}", "title": f"Small {n}", "description": "Rows for a test.",
+            "licenses": [{"name": "CC0-1.0", "title": "CC0 1.0", "path": "https://creativecommons.org/publicdomain/zero/1.0/"}],
+            "version": "1.0.0", "modified": "2026-11-26",
+            "resources": [{"name": "rows", "title": "Rows", "path": "data/rows.csv", "format": "csv",
+                           "mediatype": "text/csv", "encoding": "utf-8", "profile": "tabular-data-resource",
+                           "schema": {"fields": [{"name": "id", "title": "Id", "type": "string"},
+                                                 {"name": "count", "title": "Count", "type": "integer"}],
+                                      "primaryKey": ["id"]}}]}), encoding="utf-8")
+    out = project / "site"
+    result = build(project, out)
+    assert result.exit_code == 0, result.output
+    assert "not included in the" not in result.output
+
+    links = nav_links(out / "index.html")
+    assert ("Data", "data/") in links or ("Data", "data/index.html") in links, links
+    assert not [href for _, href in links if href.startswith("data/") and "small-" in href]
+    assert (out / "data" / "small-07.html").is_file() and "small-07" in (out / "data" / "index.html").read_text(encoding="utf-8")
+    # The same dataset page is no larger for the 21 datasets beside it than alone (give or take its menu).
+    alone = (built_site / "data" / "operation-nexus.html").stat().st_size
+    assert (out / "data" / "operation-nexus.html").stat().st_size <= alone + 1_000
