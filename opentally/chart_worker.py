@@ -67,17 +67,27 @@ def _die_with_parent() -> None:
         os._exit(1)
 
 
-def draw(kind: str, spec: dict, options: dict, scale: float = 1) -> str | bytes:
-    """The spec drawn as SVG text (``kind`` "svg") or PNG bytes ("png"), with vl-convert."""
+def draw(kind: str, spec: dict | str, options: dict, scale: float = 1) -> str | bytes:
+    """The spec drawn as SVG text (``kind`` "svg") or PNG bytes ("png"), with vl-convert; or, for
+    "svg-png", ``spec`` is an SVG that vl-convert drew, rasterised to PNG bytes."""
     if kind == "svg":
         return vl_convert.vegalite_to_svg(spec, **options)
+    if kind == "svg-png":
+        _refuse_images(spec)
+        return vl_convert.svg_to_png(spec, scale=scale)
     if _has_image_mark(spec):
-        for href in _IMAGE_HREF.findall(vl_convert.vegalite_to_svg(spec, **options)):
-            reason = off_site_reason(html.unescape(href))
-            if reason:
-                raise ValueError(f'the chart draws the image "{href[:80]}", which {reason}: the build loads nothing '
-                                 "from another host or from the disk")
+        _refuse_images(vl_convert.vegalite_to_svg(spec, **options))
     return vl_convert.vegalite_to_png(spec, scale=scale, **options)
+
+
+def _refuse_images(svg: str) -> None:
+    """Stop before rasterising an SVG whose image would be read from another host or from the disk
+    (vl-convert 1.9's PNG step ignores allowed_base_urls for <image> addresses)."""
+    for href in _IMAGE_HREF.findall(svg):
+        reason = off_site_reason(html.unescape(href))
+        if reason:
+            raise ValueError(f'the chart draws the image "{href[:80]}", which {reason}: the build loads nothing '
+                             "from another host or from the disk")
 
 
 def warm_up(options: dict) -> None:

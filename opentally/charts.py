@@ -1844,18 +1844,18 @@ def close_renderer() -> None:
 atexit.register(close_renderer)
 
 
-def _draw(chart: Chart, kind: str, scale: float = 1, spec: dict | None = None):
+def _draw(chart: Chart, kind: str, scale: float = 1, spec: dict | None = None, shown_as: str | None = None):
     """A static spec of the chart (by default the page's, ``WIDTH`` px wide) drawn by vl-convert in the
     child process: SVG text or PNG bytes."""
     spec, options = spec if spec is not None else _static_spec(chart.spec, WIDTH), _vl_convert_options()
-    entry = cache.key("drawing", kind, spec, options, scale, _drawing_tools())
-    ahead = _drawn_ahead.pop(entry, None)
+    entry = _drawing_key(kind, spec, options, scale)
+    ahead = _drawn_ahead.get(entry)  # kept until the render is done: the PNG is made from the export SVG
     if ahead is not None:
         return ahead
     cached = cache.get("charts", entry)
     if cached is not None:
         return cached.decode("utf-8") if kind == "svg" else cached
-    result = _draw_now(chart, kind, spec, options, scale)
+    result = _draw_now(chart, kind, spec, options, scale, shown_as)
     cache.put("charts", entry, result.encode("utf-8") if isinstance(result, str) else result)
     return result
 
@@ -1874,20 +1874,49 @@ def drawings_of(chart: Chart, credit: str = "") -> list[tuple[Chart, str, dict, 
 def draw_ahead(requests: Sequence[tuple[Chart, str, dict, float]]) -> int:
     """Draw what ``requests`` asks for and the cache does not hold, ``DRAWING_PROCESSES`` at a time, so
     that the build uses every core; each result is then handed out by ``_draw`` (and kept in the
-    cache). Returns how many were drawn.
+    cache). Returns how many were drawn. SVGs first, then each PNG from its SVG (see ``render_png``).
 
     The same watch as one drawing at a time: a child over ``MAX_DRAW_BYTES`` or a drawing over
     ``RENDER_TIMEOUT`` seconds stops the children. On any failure the drawings not made are left to
     ``_draw``, one at a time, which names the chart that fails and why: the output is the same bytes
     either way, since each drawing depends on its spec alone."""
-    options, tools = _vl_convert_options(), _drawing_tools()
-    todo: dict[str, tuple[str, dict, float]] = {}
+    options = _vl_convert_options()
+    drawn, complete = _draw_jobs([(kind, spec, scale) for _, kind, spec, scale in requests if kind != "png"], options)
+    if not complete:
+        return drawn
+    rasters = []
     for _, kind, spec, scale in requests:
-        entry = cache.key("drawing", kind, spec, options, scale, tools)
+        if kind == "png":
+            svg = _drawn_ahead.get(_drawing_key("svg", spec, options, 1)) or _cached_drawing("svg", spec, options, 1)
+            if svg is not None:
+                rasters.append(("svg-png", svg, scale))
+    more, _ = _draw_jobs(rasters, options)
+    return drawn + more
+
+
+def _drawing_key(kind: str, spec, options: dict, scale: float) -> str:
+    """The cache key of a drawing: what it draws (a spec, or for "svg-png" the SVG's SHA-256), how,
+    and the tools that draw it."""
+    what = cache.digest(spec) if isinstance(spec, str) else spec
+    return cache.key("drawing", kind, what, options, scale, _drawing_tools())
+
+
+def _cached_drawing(kind: str, spec, options: dict, scale: float):
+    found = cache.get("charts", _drawing_key(kind, spec, options, scale))
+    if found is None:
+        return None
+    return found.decode("utf-8") if kind == "svg" else found
+
+
+def _draw_jobs(jobs: list[tuple[str, object, float]], options: dict) -> tuple[int, bool]:
+    """Draw the jobs the cache does not hold, in parallel: (how many were drawn, whether all were)."""
+    todo: dict[str, tuple[str, object, float]] = {}
+    for kind, spec, scale in jobs:
+        entry = _drawing_key(kind, spec, options, scale)
         if entry not in todo and entry not in _drawn_ahead and cache.get("charts", entry) is None:
             todo[entry] = (kind, spec, scale)
     if len(todo) < 2 or DRAWING_PROCESSES < 2:
-        return 0
+        return 0, True
     drawn = 0
     with _RENDERER_LOCK:
         renderer = _current_renderer()
@@ -1912,10 +1941,10 @@ def draw_ahead(requests: Sequence[tuple[Chart, str, dict, float]]) -> int:
                     raise FutureTimeout
         except Exception:  # noqa: BLE001 - whatever failed is drawn again by _draw, which says what and why
             close_renderer()
-            return drawn
+            return drawn, False
         finally:
             _pass_on(renderer.new_output())
-    return drawn
+    return drawn, True
 
 
 def forget_drawn_ahead() -> None:
@@ -1929,7 +1958,7 @@ def _drawing_tools() -> list[str]:
     return [vl_convert.__version__, cache.source_digest(Path(chart_worker.__file__))]
 
 
-def _draw_now(chart: Chart, kind: str, spec: dict, options: dict, scale: float):
+def _draw_now(chart: Chart, kind: str, spec: dict, options: dict, scale: float, shown_as: str | None = None):
     with _RENDERER_LOCK:
         renderer = _current_renderer()
         try:
@@ -1961,7 +1990,7 @@ def _draw_now(chart: Chart, kind: str, spec: dict, options: dict, scale: float):
             reason = f"the renderer (vl-convert) refused it: {_clipped(detail, 300)}"
     package, _, view = chart.key.partition("/")
     raise BuildError(f'the chart of view "{view or chart.name}" in package "{package}" could not be drawn as '
-                     f"{kind.upper()}: {reason}",
+                     f"{shown_as or ('PNG' if kind == 'svg-png' else kind.upper())}: {reason}",
                      hint="nothing was published, and the last good site is as it was. Look in the view's spec "
                           "and in the rows it draws for what a chart cannot show (a control character such as "
                           "NUL in a label, a very long text, an expression that fails), run "
@@ -2093,9 +2122,11 @@ def _prefix_ids(svg: str, prefix: str) -> str:
 
 
 def render_png(chart: Chart, credit: str = "") -> bytes:
-    """The chart as a PNG at twice its size, for the "download PNG" link: the same drawing as
-    ``render_export_svg``, title and credit line included."""
-    return _draw(chart, "png", scale=2, spec=export_spec(chart, credit))
+    """The chart as a PNG at twice its size, for the "download PNG" link: the drawing of
+    ``render_export_svg`` (title and credit line included), rasterised. Made from that SVG rather than
+    drawn again from the spec: the same bytes, in half the time."""
+    svg = _draw(chart, "svg", spec=export_spec(chart, credit), shown_as="PNG")
+    return _draw(chart, "svg-png", scale=2, spec=svg)
 
 
 def rows_csv(chart: Chart) -> str:

@@ -214,6 +214,20 @@ def test_drawings_made_ahead_on_every_core_are_the_bytes_drawn_one_at_a_time_and
     charts.forget_drawn_ahead()
 
 
+def test_the_png_is_its_svg_rasterised_the_same_bytes_as_drawing_it_from_the_spec(monkeypatch):
+    """``render_png`` rasterises the export SVG instead of running Vega again: the same PNG."""
+    import vl_convert
+
+    from opentally import cache
+
+    monkeypatch.setattr(cache, "_folder", None)
+    for param in [p for p in declared_views() if p.values[0] == NEXUS][:3]:
+        chart = build(*param.values)
+        spec = charts.export_spec(chart, "Source: a test. Licence: a test.")
+        expected = vl_convert.vegalite_to_png(spec, scale=2, **charts._vl_convert_options())
+        assert charts.render_png(chart, "Source: a test. Licence: a test.") == expected
+
+
 # --- the text alternative, exactly ----------------------------------------------------------------
 
 def nexus_view(name: str) -> dict:
