@@ -30,6 +30,23 @@ FORMAT = "opentally-cache-2"  # changes whenever what an entry holds changes
 _folder: Path | None = None
 
 
+def project_folder(root: Path, out: Path) -> tuple[Path | None, str]:
+    """The cache folder of the project at ``root`` building into ``out``: ``.build/cache``, or None and
+    why, when it would lead elsewhere. A contributor can commit ``.build`` as a symbolic link (git's
+    ignore rule ``.build/`` matches folders only): the cache would then be written outside the project,
+    or into the published site (red-team review). ``OPENTALLY_CACHE``, set by whoever runs the build,
+    is taken as it is."""
+    if os.environ.get(ENV):
+        return Path(os.environ[ENV]), ""
+    folder = root / ".build" / "cache"
+    if any(p.is_symlink() for p in (root / ".build", folder)):
+        return None, ".build or .build/cache is a symbolic link"
+    resolved, project, site = folder.resolve(), root.resolve(), out.resolve()
+    if not resolved.is_relative_to(project) or resolved.is_relative_to(site) or site.is_relative_to(resolved):
+        return None, ".build/cache is not a folder of the project beside the site"
+    return folder, ""
+
+
 def use(folder: Path | None) -> None:
     """Cache into ``folder`` (``OPENTALLY_CACHE`` when set wins), or not at all when None."""
     global _folder

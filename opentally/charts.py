@@ -1954,8 +1954,9 @@ def forget_drawn_ahead() -> None:
 
 @functools.lru_cache(maxsize=1)
 def _drawing_tools() -> list[str]:
-    """What decides a drawing besides its spec: vl-convert's version and the code of the child."""
-    return [vl_convert.__version__, cache.source_digest(Path(chart_worker.__file__))]
+    """What decides a drawing besides its spec: vl-convert's version and the code of the child (with
+    ``views``, whose rule on image addresses it applies)."""
+    return [vl_convert.__version__, cache.source_digest(Path(chart_worker.__file__), Path(views.__file__))]
 
 
 def _draw_now(chart: Chart, kind: str, spec: dict, options: dict, scale: float, shown_as: str | None = None):

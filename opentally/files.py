@@ -72,8 +72,9 @@ def link_issues(folder: Path) -> list[Issue]:
 def _walk(folder: Path, issues: list[Issue]):
     """(relative path, path) of every file under ``folder``, sorted, following only links that stay inside.
 
-    Hidden files and folders are skipped. A link that leads out of ``folder``, or to a folder, is an
-    issue instead.
+    Hidden files and folders are skipped, but not hidden links: a template can include a hidden file
+    (``{% include ".x" %}``), so a link that leads out of ``folder``, or to a folder, is an issue
+    whatever its name (red-team review: a hidden link published any file the build could read).
     """
     if folder.is_symlink():  # the folder itself: its files would all come from wherever it points
         issues.append(error("unsafe-link", display_path(folder), "the folder is a symbolic link, so nothing in it is read",
@@ -84,16 +85,17 @@ def _walk(folder: Path, issues: list[Issue]):
         return
     root = folder.resolve()
     for current, directories, files in os.walk(folder, followlinks=False):
-        directories[:] = sorted(d for d in directories if not d.startswith("."))
         base = Path(current)
         for name in sorted(directories):
             if (base / name).is_symlink():
-                directories.remove(name)
                 issues.append(_link_issue(base / name, "a folder"))
+        # Hidden folders are walked too, for their links, but nothing in them is published.
+        directories[:] = sorted(d for d in directories if not (base / d).is_symlink())
+        hidden_folder = any(part.startswith(".") for part in base.relative_to(folder).parts)
         for name in sorted(files):
-            if name.startswith("."):
-                continue
             path = base / name
+            if (name.startswith(".") or hidden_folder) and not path.is_symlink():
+                continue
             if path.is_symlink():
                 try:
                     target = path.resolve(strict=True)
@@ -103,6 +105,8 @@ def _walk(folder: Path, issues: list[Issue]):
                 if not target.is_relative_to(root) or not target.is_file():
                     issues.append(_link_issue(path, f"outside {display_path(folder)}/"))
                     continue
+            if name.startswith(".") or hidden_folder:
+                continue  # a hidden link that stays inside: checked, not published
             yield path.relative_to(folder).as_posix(), path
 
 

@@ -18,7 +18,7 @@ from .issues import Issue, warning
 from .load import display_path
 from .plan import plan_site
 from .render import render_site
-from .write import site_settings, write_site
+from .write import check_config, site_settings, write_site
 
 
 @dataclass(frozen=True)
@@ -73,11 +73,15 @@ def build_site(project: Project, out: Path, log: Callable[[str], None] = lambda 
     With ``use_cache``, what an earlier build made from the same inputs is taken from ``.build/cache/``
     (see ``cache``): the same bytes, sooner."""
     started = time.perf_counter()
-    cache.use(project.root / ".build" / "cache" if use_cache else None)
+    folder, refused = cache.project_folder(project.root, out) if use_cache else (None, "")
+    if refused:
+        log(f"the build cache is not used: {refused} (remove it from the repository)")
+    cache.use(folder)
 
     def step(message: str) -> None:
         log(f"[{time.perf_counter() - started:6.2f}s] {message}")
 
+    check_config(project.config)  # before anything reads it: MkDocs' own loader acts on what it finds
     key = stamp.site_key(project.root) if use_cache else None
     if (summary := stamp.unchanged(key, out)) is not None:
         step("nothing changed since the last build of this site: it is left as it is")

@@ -21,15 +21,15 @@ import json
 import os
 import re
 import subprocess
+import sys
 from importlib import metadata
 from pathlib import Path
 
 from . import cache
 
 _INPUTS = ("datapackages", "site_src", "templates")
-_TOOLS = ("frictionless", "altair", "vl-convert-python", "jinja2", "markdown", "mkdocs", "mkdocs-material",
-          "pymdown-extensions", "nh3", "pyyaml")
-_ENV_TAG = re.compile(r"!ENV\s*\[?\s*([A-Za-z_][A-Za-z0-9_]*)")
+_ENV_TAG = re.compile(r"!ENV\s*(\[[^\]]*\]|\S+)")  # !ENV NAME or !ENV [NAME, "NAME2", default]
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 class _Digest:
@@ -61,20 +61,20 @@ def tools() -> str:
     """The code of this package and the versions of the tools it builds with, as one SHA-256: part of
     every key of a result they make."""
     digest = _Digest()
+    digest.add("python", sys.version)
     for path in sorted(Path(__file__).parent.rglob("*.py")):
         digest.add("code", path.name, path.read_bytes())
-    for tool in _TOOLS:
-        try:
-            digest.add("tool", tool, metadata.version(tool))
-        except metadata.PackageNotFoundError:
-            digest.add("tool", tool, "")
+    # Every installed distribution, not only the direct ones: Pygments or Babel change pages too.
+    for name, version in sorted({(str(d.metadata["Name"] or "").lower(), d.version) for d in metadata.distributions()}):
+        digest.add("tool", name, version)
     return digest.sha.hexdigest()
 
 
 def folder_key(folder: Path) -> str | None:
-    """The SHA-256 of a folder's files (a package's), the tools and the working folder (reports name
-    files relative to it); None when a file cannot be read."""
+    """The SHA-256 of a folder's files (a package's), where it is (reports name its files as the user
+    would type them), the tools and the working folder; None when a file cannot be read."""
     digest = _Digest()
+    digest.add("folder", os.path.abspath(folder))
     try:
         _add_folder(digest, folder.parent, folder)
     except OSError:
@@ -95,7 +95,10 @@ def site_key(root: Path) -> str | None:
     except OSError:
         return None
     digest.add("tools", tools())
-    names = sorted({"SOURCE_DATE_EPOCH", *_ENV_TAG.findall(config.decode("utf-8", "replace"))})
+    # Every name an !ENV tag may read, fallbacks and quoted names included (a default's words too:
+    # a variable more in the key costs nothing).
+    names = sorted({"SOURCE_DATE_EPOCH", *(name for tag in _ENV_TAG.findall(config.decode("utf-8", "replace"))
+                                           for name in _NAME.findall(tag))})
     for name in names:
         digest.add("env", name, os.environ.get(name, "\0unset"))
     digest.add("cwd", os.getcwd())

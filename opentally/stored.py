@@ -117,7 +117,7 @@ def dump(report) -> bytes | None:
                     "tables": [_table(t) for t in read.tables.values()],
                     "charts": {key: _chart(c) for key, c in read.charts.items()}}}
         return json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode("utf-8")
-    except (Unstorable, ValueError, TypeError):
+    except (Unstorable, ValueError, TypeError, RecursionError):  # a cell nested hundreds deep: not stored
         return None
 
 

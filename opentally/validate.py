@@ -130,7 +130,7 @@ def _recall(loaded: LoadedPackage) -> PackageReport | None:
         return None
     try:
         return stored.load(found, PackageReport, PackageRead)
-    except (ValueError, KeyError, TypeError):
+    except (ValueError, KeyError, TypeError, RecursionError):
         return None  # an entry this code cannot read: validated again
 
 
@@ -138,8 +138,8 @@ def _validate_and_keep(folder: Path | None, loaded: LoadedPackage) -> PackageRep
     """Validate the package and keep its report in the cache in ``folder`` (this may run in a process
     of its own, which must be told where the cache is)."""
     cache.use(folder)
+    key = _key(loaded)  # of the files as they were before they were read: a change meanwhile is not kept as them
     report = _validate_package(loaded)
-    key = _key(loaded)
     if key is not None and (data := stored.dump(report)) is not None:
         cache.put("validation", key, data)
     return report

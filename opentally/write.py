@@ -409,6 +409,67 @@ def _check_config_text(config, config_file: Path) -> None:
                              hint=f"write {key} as plain text, without <, > or \" (or control characters)")
 
 
+# What mkdocs.yml may ask MkDocs to load. Anything else can run a contributor's code in the build
+# (``hooks``, a plugin or Markdown extension importable from the repository), read files from outside
+# it (``INHERIT``, pymdownx.snippets) or take templates from elsewhere (``custom_dir``): refused
+# before MkDocs reads the file (red-team review: ``hooks:`` ran a contributor's Python in the build).
+ALLOWED_PLUGINS = frozenset({"search", "offline"})
+ALLOWED_EXTENSIONS = frozenset({
+    "abbr", "admonition", "attr_list", "def_list", "footnotes", "md_in_html", "sane_lists", "tables", "toc",
+    "pymdownx.superfences", "pymdownx.details", "pymdownx.tabbed", "pymdownx.caret", "pymdownx.mark",
+    "pymdownx.tilde", "pymdownx.smartsymbols", "pymdownx.betterem",
+})
+THEME_DIR = "templates/theme"
+_REFUSED_KEYS = {"hooks": "runs Python files in the build", "INHERIT": "reads another configuration file"}
+
+
+def check_config(config_file: Path) -> None:
+    """Refuse a mkdocs.yml that would load code, files or templates from anywhere but the site's own
+    (see ``ALLOWED_PLUGINS``, ``ALLOWED_EXTENSIONS``, ``THEME_DIR``). Read as plain YAML, before MkDocs
+    (whose loader already acts on ``INHERIT`` and ``hooks``)."""
+    import yaml
+
+    class _Loader(yaml.SafeLoader):
+        pass
+
+    for tag in ("!ENV", "!relative"):
+        _Loader.add_constructor(tag, lambda loader, node: None)
+    shown = display_path(config_file)
+    try:
+        config = yaml.load(config_file.read_text(encoding="utf-8"), Loader=_Loader) or {}
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise BuildError(f"{shown}: the file cannot be read as YAML ({' '.join(str(exc).split())[:200]})",
+                         hint="correct the YAML (indentation, quotes) and build again") from None
+    if not isinstance(config, dict):
+        raise BuildError(f"{shown}: the file holds no settings", hint="mkdocs.yml is a mapping of settings")
+
+    def refuse(what: str, hint: str) -> None:
+        raise BuildError(f"{shown}: {what}", hint=hint)
+
+    for key, why in _REFUSED_KEYS.items():
+        if key in config:
+            refuse(f"{key} {why}, which the site never does",
+                   f"remove {key}: the build runs only its own code and reads only this file")
+    for setting, allowed in (("plugins", ALLOWED_PLUGINS), ("markdown_extensions", ALLOWED_EXTENSIONS)):
+        entries = config.get(setting) or []
+        if not isinstance(entries, list):
+            entries = list(entries) if isinstance(entries, dict) else [entries]
+        for entry in entries:
+            name = next(iter(entry)) if isinstance(entry, dict) and len(entry) == 1 else entry
+            if not isinstance(name, str) or name not in allowed:
+                refuse(f"{setting} names {str(name)[:80]!r}, which the site does not load",
+                       f"use only {', '.join(sorted(allowed))}: anything else could run code or read files in the build")
+    theme = config.get("theme")
+    if isinstance(theme, dict):
+        if theme.get("name") != "material":
+            refuse(f"theme name {str(theme.get('name'))[:80]!r} is not the site's theme", 'set theme: name: material')
+        if theme.get("custom_dir") not in (None, THEME_DIR):
+            refuse(f"theme custom_dir {str(theme.get('custom_dir'))[:80]!r} is not {THEME_DIR}",
+                   f"keep the theme's overrides in {THEME_DIR}/, which the build checks")
+    elif theme not in (None, "material"):
+        refuse(f"theme {str(theme)[:80]!r} is not the site's theme", "set theme: name: material")
+
+
 COMMENTARY = "commentary/"  # hand-written pages here join the navigation's Commentary section by themselves
 
 

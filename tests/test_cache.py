@@ -217,3 +217,59 @@ def test_typed_cells_are_stored_as_tagged_json_and_what_cannot_be_is_not_stored(
     assert type(back.read.tables["t"].rows[0]["dt"]) is dt.datetime and back.read.tables["t"].rows[0]["o"] == cells["o"]
     aware = Table("t", (Field("x"),), ({"x": dt.datetime(2013, 7, 24, tzinfo=dt.timezone.utc)},))
     assert stored.dump(validate.PackageReport("p", "p", 1, 1, (), validate.PackageRead({"t": aware}, {}))) is None
+
+
+# --- found by a red-team review of the cache ---------------------------------------------------------
+
+def test_a_build_folder_committed_as_a_link_is_not_used_as_the_cache(tmp_path, monkeypatch):
+    """``.build`` committed as a symbolic link (to a folder outside, or to the site itself): the build
+    writes no cache there, says so, and builds the same site."""
+    monkeypatch.delenv(cache.ENV, raising=False)
+    root = copy_project(tmp_path / "project")
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (root / ".build").symlink_to(outside)
+    said = []
+    result = build_site(Project(root), root / "site", log=said.append)
+    assert result.ok and list(outside.iterdir()) == []
+    assert any("the build cache is not used: .build or .build/cache is a symbolic link" in s for s in said)
+    (root / ".build").unlink()
+    (root / ".build").symlink_to(root / "site")
+    result = build_site(Project(root), root / "site", log=said.append)
+    assert result.ok and not (root / "site" / "cache").exists()
+    assert cache.project_folder(root, root / ".build" / "cache" / "x")[0] is None  # a site inside the cache: no cache
+
+
+def test_keys_name_everything_a_result_depends_on(tmp_path, monkeypatch):
+    """The validation key names where the package is (its issues name its files); the site key names
+    every variable an !ENV tag of mkdocs.yml can read, fallbacks and quoted names included."""
+    import shutil
+
+    from conftest import NEXUS
+    from opentally import stamp
+
+    shutil.copytree(NEXUS, tmp_path / "a" / "nexus")
+    shutil.copytree(NEXUS, tmp_path / "b" / "nexus")
+    assert stamp.folder_key(tmp_path / "a" / "nexus") != stamp.folder_key(tmp_path / "b" / "nexus")
+    assert stamp.folder_key(tmp_path / "a" / "nexus") == stamp.folder_key(tmp_path / "a" / "nexus")
+
+    (tmp_path / "mkdocs.yml").write_text('site_url: !ENV [SITE_URL, PAGES_URL, ""]\nsite_name: !ENV ["NAME_VAR", x]\n',
+                                         encoding="utf-8")
+    keys = set()
+    for name, value in (("PAGES_URL", "https://a.example/"), ("PAGES_URL", "https://b.example/"), ("NAME_VAR", "y")):
+        monkeypatch.setenv(name, value)
+        keys.add(stamp.site_key(tmp_path))
+    assert len(keys) == 3
+
+
+def test_a_cell_nested_too_deep_to_store_is_validated_again_not_a_crash():
+    from opentally import stored, validate
+    from opentally.tables import Field, Table
+
+    deep = {"deep": []}
+    inner = deep["deep"]
+    for _ in range(2_000):
+        inner.append([])
+        inner = inner[0]
+    table = Table("t", (Field("note", "object"),), ({"note": deep},))
+    assert stored.dump(validate.PackageReport("p", "p", 1, 1, (), validate.PackageRead({"t": table}, {}))) is None

@@ -81,3 +81,59 @@ def test_png_downloads_are_made_unless_the_site_turns_them_off(built_site, confi
     assert "Image (SVG)" in page
     shipped_page = (site / "data" / "operation-nexus.html").read_text(encoding="utf-8")
     assert "Image (PNG)" in shipped_page and len(png_links(shipped_page)) == len(shipped)
+
+
+@pytest.mark.parametrize("setting, words", [
+    ("hooks:\n  - hook.py\n", "hooks runs Python files in the build"),
+    ("INHERIT: base.yml\n", "INHERIT reads another configuration file"),
+    ("plugins:\n  - search\n  - macros\n", "plugins names 'macros'"),
+    ("markdown_extensions:\n  - pymdownx.snippets\n", "markdown_extensions names 'pymdownx.snippets'"),
+    ("markdown_extensions:\n  - mymodule.ext:\n      x: 1\n", "markdown_extensions names 'mymodule.ext'"),
+    ("theme:\n  name: material\n  custom_dir: overrides\n", "theme custom_dir 'overrides' is not templates/theme"),
+    ("theme: readthedocs\n", "theme 'readthedocs' is not the site's theme"),
+], ids=["hooks", "inherit", "plugin", "snippets", "extension-module", "custom-dir", "theme"])
+def test_mkdocs_settings_that_would_load_code_or_files_from_elsewhere_are_refused(tmp_path, setting, words):
+    """Red-team review: ``hooks:`` in mkdocs.yml ran a contributor's Python in the build (and could read
+    the cache's secret). Such settings are refused before MkDocs reads the file."""
+    config = tmp_path / "mkdocs.yml"
+    config.write_text("site_name: Test\nsite_url: !ENV [SITE_URL, \"\"]\n" + setting, encoding="utf-8")
+    with pytest.raises(BuildError) as caught:
+        write.check_config(config)
+    assert words in str(caught.value)
+    config.write_text("site_name: Test\ntheme:\n  name: material\n  custom_dir: templates/theme\nplugins:\n  - search\n"
+                      "markdown_extensions:\n  - toc:\n      permalink: true\n  - pymdownx.superfences\n", encoding="utf-8")
+    write.check_config(config)  # the site's own settings pass
+
+
+def test_a_hook_in_mkdocs_yml_never_runs(tmp_path, monkeypatch):
+    from conftest import run_cli
+    from test_build import copy_project
+
+    project = copy_project(tmp_path / "project")
+    marker = tmp_path / "HOOK_RAN"
+    (project / "hook.py").write_text(f"open({str(marker)!r}, 'w').write('ran')\n", encoding="utf-8")
+    config = project / "mkdocs.yml"
+    config.write_text(config.read_text(encoding="utf-8") + "\nhooks:\n  - hook.py\n", encoding="utf-8")
+    monkeypatch.chdir(project)
+    result = run_cli("build", "--out", str(tmp_path / "site"))
+    assert result.exit_code == 1 and "hooks runs Python files in the build" in result.output
+    assert not marker.exists() and not (tmp_path / "site").exists()
+
+
+def test_a_hidden_link_in_templates_is_refused_not_published(tmp_path, monkeypatch):
+    """Red-team review: a hidden symbolic link (``templates/theme/.leak``) was skipped by the link check
+    while Jinja still followed it, publishing any file the build could read."""
+    from conftest import run_cli
+    from test_build import copy_project
+
+    project = copy_project(tmp_path / "project")
+    secret = tmp_path / "secret.txt"
+    secret.write_text("SECRET-OUTSIDE-THE-REPOSITORY", encoding="utf-8")
+    (project / "templates" / "theme" / ".leak").symlink_to(secret)
+    (project / "templates" / "theme" / ".hidden").mkdir()
+    (project / "templates" / "theme" / ".hidden" / "inner").symlink_to(secret)
+    monkeypatch.chdir(project)
+    result = run_cli("build", "--out", str(tmp_path / "site"))
+    assert result.exit_code == 1 and "unsafe-link" in result.output
+    assert "templates/theme/.leak" in result.output and "templates/theme/.hidden/inner" in result.output
+    assert not (tmp_path / "site").exists()
