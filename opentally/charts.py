@@ -29,6 +29,7 @@ import copy
 import csv
 import datetime as dt
 import functools
+import heapq
 import io
 import json
 import math
@@ -1159,8 +1160,17 @@ def _bounded(rows: list[dict], roles: _Roles) -> tuple[list[dict], str | None]:
 
 
 def _too_many_bars(rows: list[dict], roles: _Roles) -> bool:
-    return roles.mark == "bar" and roles.dimension_kind == "nominal" and roles.dimension is not None \
-        and len({_category_key(r.get(roles.dimension)) for r in rows}) > MAX_CATEGORIES
+    """Whether bars of categories would be more than ``MAX_CATEGORIES`` (counted no further than that:
+    a million rows need not all be read to know)."""
+    if roles.mark != "bar" or roles.dimension_kind != "nominal" or roles.dimension is None:
+        return False
+    seen: set = set()
+    for r in rows:
+        value = r.get(roles.dimension)
+        seen.add((value.__class__, value) if isinstance(value, (str, int, float, bool, type(None))) else _category_key(value))
+        if len(seen) > MAX_CATEGORIES:
+            return True
+    return False
 
 
 def _category_key(value) -> str:
@@ -1197,7 +1207,7 @@ def _largest_categories(rows: list[dict], roles: _Roles, buckets: int) -> tuple[
         for m in roles.measures:
             if isinstance(r.get(m), (int, float)) and not isinstance(r.get(m), bool):
                 totals[key] = totals.get(key, 0) + abs(r[m])
-    kept = sorted(totals, key=lambda k: (-totals[k], str(k)))[:buckets]
+    kept = heapq.nsmallest(buckets, totals, key=lambda k: (-totals[k], str(k)))  # the largest, as sorted() would
     return {k: k for k in kept}, (f"the {roles.op} for each of the {len(kept):,} {roles.dimension_title} values "
                                   f"with the largest totals, of {len(totals):,}")
 

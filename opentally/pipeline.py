@@ -81,7 +81,6 @@ def build_site(project: Project, out: Path, log: Callable[[str], None] = lambda 
     def step(message: str) -> None:
         log(f"[{time.perf_counter() - started:6.2f}s] {message}")
 
-    check_config(project.config)  # before anything reads it: MkDocs' own loader acts on what it finds
     key = stamp.site_key(project.root) if use_cache else None
     if (summary := stamp.unchanged(key, out)) is not None:
         step("nothing changed since the last build of this site: it is left as it is")
@@ -94,6 +93,7 @@ def build_site(project: Project, out: Path, log: Callable[[str], None] = lambda 
     if not report.valid:
         return BuildResult(False, report, ())
 
+    check_config(project.config)  # before anything parses it: MkDocs' own loader acts on what it finds
     step("plan: pages, charts and downloads")
     charts.start_renderer()  # the child process that draws charts starts up while the site is planned
     plan, issues = plan_site(packages, project.site_src, report)  # the tables and charts validation read

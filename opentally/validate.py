@@ -175,6 +175,7 @@ def _validate_package(loaded: LoadedPackage) -> PackageReport:
             issues += _check_views(loaded, package, unsafe, read)
             issues += _check_ids(loaded, package, read)
             issues += _check_provenance(loaded, package, read)
+            issues += _check_structured_text(loaded, package, read)
         except (FrictionlessException, *_FRICTIONLESS_FAULTS):
             # Frictionless reported errors in the descriptor, then fails on reading it further (a schema
             # that does not load): the checks that need it wait for those errors to be fixed.
@@ -771,6 +772,41 @@ def _check_views(loaded: LoadedPackage, package: Package, unsafe: set[int], read
 
 
 # --- the project's own rules on rows ------------------------------------------------------------
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _strings_in(value):
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            yield str(k)
+            yield from _strings_in(v)
+    elif isinstance(value, list):
+        for v in value:
+            yield from _strings_in(v)
+
+
+def _check_structured_text(loaded: LoadedPackage, package: Package, read: PackageRead | None) -> list[Issue]:
+    """An ``object`` or ``array`` cell is JSON, whose escapes can write half a character ("\\ud800"):
+    text no page can hold (red-team review: it stopped the build with a traceback)."""
+    issues = []
+    for resource in package.resources:
+        if not resource.tabular:
+            continue
+        structured = [f.name for f in resource.schema.fields if f.type in ("object", "array")]
+        if not structured:
+            continue
+        path = display_path(loaded.directory / resource.path)
+        for number, row in _rows(resource, read):
+            for name in structured:
+                if any(_SURROGATE.search(text) for text in _strings_in(row.get(name))):
+                    issues.append(error("encoding-error", path, f'field "{name}": the JSON holds half of a character '
+                                        "(a lone \\ud800-\\udfff escape), which no page can show",
+                                        "write the character itself, or both halves of its escape", number, name))
+    return issues
+
 
 def _check_ids(loaded: LoadedPackage, package: Package, read: PackageRead | None = None) -> list[Issue]:
     """The column that identifies a row (``conventions.id_field``) names it in links and commentary, so

@@ -413,3 +413,25 @@ def test_a_view_of_an_unknown_type_is_not_an_error(nexus_copy):
         {"name": "plotted", "specType": "plot", "resources": ["outcomes"], "spec": {"x": "label"}}))
     result = run_cli("validate")
     assert result.exit_code == 0, result.output
+
+
+def test_half_a_character_in_a_json_cell_is_an_error_at_its_row_not_a_crash(tmp_path, monkeypatch):
+    """Red-team review: an ``object`` cell with a lone surrogate escape ("\\ud800") passed validation and
+    stopped the build with a traceback. Both halves of a pair make one character, which passes."""
+    folder = tmp_path / "datapackages" / "cells"
+    (folder / "data").mkdir(parents=True)
+    (folder / "data" / "rows.csv").write_text(
+        'id,meta\na,"{""x"": ""\\ud83d\\ude00""}"\nb,"{""x"": [""ok"", ""\\ud800""]}"\n', encoding="utf-8")
+    (folder / "datapackage.json").write_text(json.dumps({
+        "name": "cells", "title": "Cells", "description": "JSON cells.", "version": "1.0.0",
+        "licenses": [{"name": "CC0-1.0", "title": "CC0 1.0", "path": "https://creativecommons.org/publicdomain/zero/1.0/"}],
+        "resources": [{"name": "rows", "title": "Rows", "path": "data/rows.csv", "format": "csv", "mediatype": "text/csv",
+                       "encoding": "utf-8", "profile": "tabular-data-resource",
+                       "schema": {"fields": [{"name": "id", "type": "string"}, {"name": "meta", "type": "object"}],
+                                  "primaryKey": ["id"]}}]}), encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    result = run_cli("validate", "--json")
+    assert result.exit_code == 1, result.output
+    issues = json.loads(result.output)["packages"][0]["issues"]
+    found = [i for i in issues if i["code"] == "encoding-error"]
+    assert [(i["row"], i["field"]) for i in found] == [(3, "meta")], issues
