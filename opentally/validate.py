@@ -98,7 +98,11 @@ class Report:
 
     def read_of(self, path: str) -> PackageRead | None:
         """What validation read of the package shown as ``path`` (``PackageReport.path``)."""
-        return next((p.read for p in self.packages if p.path == path), None)
+        return self._reads.get(path)
+
+    @functools.cached_property
+    def _reads(self) -> dict[str, PackageRead | None]:
+        return {p.path: p.read for p in self.packages}
 
 
 def validate_packages(packages: list[LoadedPackage], strict: bool = False) -> Report:
