@@ -107,8 +107,9 @@ def site_key(root: Path) -> str | None:
 
 
 def _head(root: Path) -> str:
-    """The commit the project's repository is at, or "" when it is not one (read as ``plan`` reads
-    history: only the project's own repository, no configuration from outside it)."""
+    """Whether the project's clone is shallow and the commit it is at, or "" when it is not a
+    repository (read as ``plan`` reads history: only the project's own repository, no configuration
+    from outside it)."""
     if not (root / ".git").exists():
         return ""
     env = {**os.environ, "GIT_OPTIONAL_LOCKS": "0", "GIT_CEILING_DIRECTORIES": str(root.resolve().parent),
@@ -116,11 +117,12 @@ def _head(root: Path) -> str:
     for key in ("GIT_DIR", "GIT_WORK_TREE", "GIT_CONFIG", "GIT_CONFIG_PARAMETERS", "GIT_CONFIG_COUNT"):
         env.pop(key, None)
     try:
-        result = subprocess.run(["git", "-c", "core.fsmonitor=false", "rev-parse", "--verify", "-q", "HEAD"],
-                                cwd=root, capture_output=True, text=True, timeout=20, env=env)
+        # A shallow clone of the same commit has fewer dates of last change: it is another key.
+        result = subprocess.run(["git", "-c", "core.fsmonitor=false", "rev-parse", "--is-shallow-repository",
+                                 "--verify", "-q", "HEAD"], cwd=root, capture_output=True, text=True, timeout=20, env=env)
     except (OSError, subprocess.SubprocessError):
         return "\0unknown"
-    return result.stdout.strip() if result.returncode == 0 else "\0none"
+    return " ".join(result.stdout.split()) if result.returncode == 0 else "\0none"
 
 
 def _files(out: Path) -> dict[str, str] | None:
