@@ -25,7 +25,6 @@ from typing import Iterable, Sequence
 
 from . import conventions, dates
 
-SITE_NAME = "Open Tally"  # the site's name where the site's settings are not known (a package's zip)
 ZIP_EPOCH = date(1980, 1, 1)  # the earliest date a zip can hold: used when the data's last change is unknown
 
 # Licences by their SPDX-style id: (title, address of the full text). A descriptor's own title and

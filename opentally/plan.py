@@ -258,8 +258,6 @@ def _plan_package(loaded: LoadedPackage, read: PackageRead | None = None) -> Pac
     title = descriptor.get("title") or name
     modified = _modified(descriptor) or _git_modified(loaded.directory) or _created(descriptor)
     period = conventions.data_period(descriptor, resources)
-    about = _ZipAbout(title, str(text), citation.cite(name, title, descriptor, sources, modified,
-                                                      citation.SITE_NAME), period)
     return PackagePlan(
         name=name,
         title=title,
@@ -271,7 +269,7 @@ def _plan_package(loaded: LoadedPackage, read: PackageRead | None = None) -> Pac
         views=view_plans,
         sources=sources,
         figures=_figures(name, resources, sources),
-        downloads=_package_downloads(name, loaded.directory, descriptor, resources, about),
+        downloads=_package_downloads(name, loaded.directory, descriptor, resources),
         modified=modified,
         period=period,
     )
@@ -502,9 +500,10 @@ class _ZipAbout:
     period: tuple[date, date] | None
 
 
-def _package_downloads(name: str, directory: Path, descriptor: dict, resources,
-                       about: _ZipAbout) -> tuple[Download, ...]:
-    """Each resource's file exactly as published, every schema or dialect file, the descriptor and a zip."""
+def _package_downloads(name: str, directory: Path, descriptor: dict, resources) -> tuple[Download, ...]:
+    """Each resource's file exactly as published, every schema or dialect file and the descriptor. The
+    zip of them all is made by the render stage (``package_zip``), which knows the site's address its
+    README cites."""
     files = [r.download for r in resources if r.download is not None]
     for resource in descriptor.get("resources") or []:
         for key in ("schema", "dialect"):
@@ -514,9 +513,16 @@ def _package_downloads(name: str, directory: Path, descriptor: dict, resources,
                                       (directory / path).read_bytes()))
     files.append(Download("datapackage.json", f"downloads/{name}/datapackage.json", "application/json",
                           (directory / "datapackage.json").read_bytes()))
-    files.append(Download(f"{name}.zip", f"downloads/{name}.zip", "application/zip",
-                          _zip(name, directory, descriptor, about)))
     return tuple(files)
+
+
+def package_zip(package: PackagePlan, cited: citation.Citation) -> Download:
+    """The package's zip, whose README gives ``cited`` (with the page's absolute address when the
+    site's is known)."""
+    text = package.descriptor.get("description") or package.descriptor.get("readme") or ""
+    about = _ZipAbout(package.title, str(text), cited, package.period)
+    return Download(f"{package.name}.zip", f"downloads/{package.name}.zip", "application/zip",
+                    _zip(package.name, package.directory, package.descriptor, about))
 
 
 def _zip(name: str, directory: Path, descriptor: dict, about: _ZipAbout) -> bytes:

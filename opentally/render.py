@@ -13,6 +13,7 @@ Nothing is written to disk here: the result is a mapping from path to bytes.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import hashlib
 import html
 import io
@@ -30,6 +31,7 @@ from markupsafe import Markup
 
 from . import charts, citation, conventions, dates, names
 from . import figure_blocks
+from . import plan as plan_stage
 from .conventions import is_quote_field
 from .issues import BuildError
 from .plan import Figure, PackagePlan, ResourcePlan, SitePlan, SourceDocument, ViewPlan, row_anchor
@@ -89,6 +91,12 @@ class RenderedSite:
 
 
 def render_site(plan: SitePlan, templates: Path, settings: SiteSettings = SiteSettings()) -> RenderedSite:
+    # Each package's zip, whose README cites the dataset as its page does: the site's name, and the
+    # page's address when the site's is known (a path relative to the site means nothing in a zip).
+    plan = dataclasses.replace(plan, packages=tuple(
+        dataclasses.replace(p, downloads=(*p.downloads, plan_stage.package_zip(p, citation.of_package(
+            p, settings.site_name, settings.absolute(p.page) if settings.site_url else ""))))
+        for p in plan.packages))
     env = make_environment(templates)
     env.globals["site"] = settings
     files: dict[str, bytes] = {}

@@ -137,3 +137,23 @@ def test_a_hidden_link_in_templates_is_refused_not_published(tmp_path, monkeypat
     assert result.exit_code == 1 and "unsafe-link" in result.output
     assert "templates/theme/.leak" in result.output and "templates/theme/.hidden/inner" in result.output
     assert not (tmp_path / "site").exists()
+
+
+def test_the_package_zip_cites_the_page_at_the_sites_address_when_it_is_known(built_site, configured_site):
+    """The zip's README gives the citation the dataset page gives: with ``SITE_URL`` set, the page's
+    absolute address (the zip is made where the site's settings are known)."""
+    from conftest import CONFIGURED_SITE_URL
+
+    def readme(site):
+        with zipfile.ZipFile(site / "downloads" / "operation-nexus.zip") as archive:
+            return archive.read("operation-nexus/README.txt").decode("utf-8")
+
+    def citation_line(text):
+        return next(line for line in text.splitlines() if line.startswith("Metropolitan Police Service (2013)."))
+
+    assert f"{CONFIGURED_SITE_URL}data/operation-nexus.html" in citation_line(readme(configured_site))
+    shipped = citation_line(readme(built_site))
+    assert "://" not in shipped and "operation-nexus.html" not in shipped  # no address when the site has none
+    page = (configured_site / "data" / "operation-nexus.html").read_text(encoding="utf-8")
+    digest = __import__("hashlib").sha256((configured_site / "downloads" / "operation-nexus.zip").read_bytes()).hexdigest()
+    assert digest in page  # the page lists the zip it publishes, by its checksum
