@@ -1357,9 +1357,9 @@ def _sentences(points: list[_Point], roles: _Roles, tagged: bool = False) -> str
 
     if len(points) == 1:
         p = points[0]
-        text = f"{where}{_place(p, roles)}: {said(p)}." if p.position is not None else \
-            f"{where}{p.measure}: {said(p)}."
-        return _capitalised(text)
+        # A label or title is the publisher's text, as written ("r0000269" stays so); only the
+        # site's own words are given a capital.
+        return f"{where}{_place(p, roles)}: {said(p)}." if p.position is not None else f"{where}{p.measure}: {said(p)}."
     high = max(points, key=lambda p: p.value)
     low = min(points, key=lambda p: p.value)
     if high.value == low.value:
@@ -1376,7 +1376,7 @@ def _sentences(points: list[_Point], roles: _Roles, tagged: bool = False) -> str
             return (f"{', '.join(names[:-1])} and {names[-1]}{' are' if verb else ''} the {word}, "
                     f"{_with_unit(_number(value), tied[0].unit)} each")
 
-        return _capitalised(f"{where}{extreme(high.value, large, True)}; {extreme(low.value, small, False)}.")
+        return f"{where}{extreme(high.value, large, True)}; {extreme(low.value, small, False)}."
     along = sorted((p for p in points if p.position is not None), key=lambda p: _sort_key(p.position))
     if not along:  # every date empty (red-team review): no trend to tell, only the highest and the lowest
         return _capitalised(f"{where}the highest of {len(points):,} values is {said(high)}, the lowest "
@@ -1393,6 +1393,7 @@ def _sentences(points: list[_Point], roles: _Roles, tagged: bool = False) -> str
         return _position(p.position, roles) if p.position is not None else \
             f"no {(roles.dimension_title or 'date').lower()} given"
 
+    # The subject is a column's name or title ("share"): a sentence starts with a capital.
     return _capitalised(f"{subject} {moved}; the highest was {said(high)} ({at(high)}), "
                         f"the lowest {said(low)} ({at(low)}).")
 

@@ -492,6 +492,8 @@ def test_a_thousand_bars_are_drawn_as_the_forty_largest_and_the_drawing_stays_sm
     assert chart.aggregation == ("The table has 1,000 Row values, more bars than can be read: the chart shows the 40 "
                                  "with the largest Count (sum of their rows); the table has them all.")
     assert chart.description.endswith(chart.aggregation)
+    # A label is the publisher's text: "r0536 is the largest", never "R0536".
+    assert chart.description.startswith(f"{largest[0]['id']} is the largest, {largest[0]['count']:,};")
     svg = charts.render_svg(chart, 600)
     height = float(re.search(r'<svg[^>]* height="([\d.]+)"', svg).group(1))
     assert height < 2_500, height
