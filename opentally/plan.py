@@ -13,14 +13,13 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-import subprocess
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from pathlib import Path
 
 from frictionless import Package
 
-from . import charts, citation, conventions, dates, views
+from . import charts, citation, conventions, dates, git, views
 from .commentary import CommentaryPage, MacroCall, read_commentary
 from .files import scan_site_src
 from .issues import Issue, error
@@ -299,23 +298,12 @@ def _git_modified(directory: Path) -> str:
     """The day of the last commit that changed the package folder, when the project is a git repository
     (``git log -1 --format=%cs -- datapackages/NAME``); "" otherwise.
 
-    Git runs at the project's root and may not look above it (``GIT_CEILING_DIRECTORIES``), so only the
-    project's own ``.git`` is read, never one a contributor put inside ``datapackages/`` or a package,
-    nor a repository the project happens to sit in; no system or user configuration is read, and
-    nothing that could start another program (signature checks, fsmonitor) is switched on."""
-    package, packages = directory.resolve(), directory.resolve().parent
-    root = packages.parent
-    if not (root / ".git").exists():
-        return ""
-    env = {**os.environ, "GIT_OPTIONAL_LOCKS": "0", "GIT_CEILING_DIRECTORIES": str(root.parent),
-           "GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": os.devnull, "GIT_TERMINAL_PROMPT": "0"}
-    for key in ("GIT_DIR", "GIT_WORK_TREE", "GIT_CONFIG", "GIT_CONFIG_PARAMETERS", "GIT_CONFIG_COUNT"):
-        env.pop(key, None)
-    try:
-        result = subprocess.run(["git", "-c", "core.fsmonitor=false", "-c", "log.showSignature=false", "log", "-1",
-                                 "--no-show-signature", "--format=%cs", "--", package.relative_to(root).as_posix()],
-                                cwd=root, capture_output=True, text=True, timeout=20, env=env)
-    except (OSError, subprocess.SubprocessError, ValueError):
+    Git runs as ``git.run`` runs it: the project's own repository only, no outside configuration."""
+    package = directory.resolve()
+    root = package.parent.parent
+    result = git.run(root, "-c", "log.showSignature=false", "log", "-1", "--no-show-signature", "--format=%cs",
+                     "--", package.relative_to(root).as_posix())
+    if result is None:
         return ""
     text = result.stdout.strip()
     return text if result.returncode == 0 and re.fullmatch(r"\d{4}-\d{2}-\d{2}", text) else ""

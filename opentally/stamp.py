@@ -20,12 +20,11 @@ import hashlib
 import json
 import os
 import re
-import subprocess
 import sys
 from importlib import metadata
 from pathlib import Path
 
-from . import cache
+from . import cache, git
 
 _INPUTS = ("datapackages", "site_src", "templates")
 _ENV_TAG = re.compile(r"!ENV\s*(\[[^\]]*\]|\S+)")  # !ENV NAME or !ENV [NAME, "NAME2", default]
@@ -112,15 +111,9 @@ def _head(root: Path) -> str:
     from outside it)."""
     if not (root / ".git").exists():
         return ""
-    env = {**os.environ, "GIT_OPTIONAL_LOCKS": "0", "GIT_CEILING_DIRECTORIES": str(root.resolve().parent),
-           "GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": os.devnull, "GIT_TERMINAL_PROMPT": "0"}
-    for key in ("GIT_DIR", "GIT_WORK_TREE", "GIT_CONFIG", "GIT_CONFIG_PARAMETERS", "GIT_CONFIG_COUNT"):
-        env.pop(key, None)
-    try:
-        # A shallow clone of the same commit has fewer dates of last change: it is another key.
-        result = subprocess.run(["git", "-c", "core.fsmonitor=false", "rev-parse", "--is-shallow-repository",
-                                 "--verify", "-q", "HEAD"], cwd=root, capture_output=True, text=True, timeout=20, env=env)
-    except (OSError, subprocess.SubprocessError):
+    # A shallow clone of the same commit has fewer dates of last change: it is another key.
+    result = git.run(root, "rev-parse", "--is-shallow-repository", "--verify", "-q", "HEAD")
+    if result is None:
         return "\0unknown"
     return " ".join(result.stdout.split()) if result.returncode == 0 else "\0none"
 
