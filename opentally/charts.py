@@ -54,7 +54,7 @@ from xml.sax.saxutils import escape
 import altair as alt
 import vl_convert
 
-from . import cache, chart_worker, dates, views
+from . import cache, chart_worker, dates, parallel, views
 from .tables import Field, Table, read_table  # the typed table, shared by every stage
 from .issues import BuildError
 
@@ -1786,7 +1786,7 @@ RENDER_TIMEOUT = 120  # seconds for one drawing; a chart of this site takes well
 MAX_DRAW_BYTES = 700_000_000  # memory the drawing child may hold; a chart of this site takes about 150 MB
 _DRAW = chart_worker.draw  # what the child runs: (kind, spec, options, scale) -> SVG text or PNG bytes
 # Children that draw at once (``draw_ahead``): one per core, two at most (each holds a JavaScript engine).
-DRAWING_PROCESSES = max(1, min(2, os.cpu_count() or 1))
+DRAWING_PROCESSES = min(2, parallel.processes())
 
 
 class _Renderer:
@@ -1814,8 +1814,20 @@ class _Renderer:
         self.read += len(data)
         return data.decode("utf-8", errors="replace")
 
+    def processes(self) -> list:
+        return list((getattr(self.pool, "_processes", None) or {}).values())
+
+    def kill_over_memory(self) -> bool:
+        """Stop each child that holds more than ``MAX_DRAW_BYTES``; whether one did."""
+        killed = False
+        for process in self.processes():
+            if _resident_bytes(process.pid) > MAX_DRAW_BYTES:
+                self.over_memory = killed = True
+                process.kill()
+        return killed
+
     def close(self) -> None:
-        for process in list((getattr(self.pool, "_processes", None) or {}).values()):
+        for process in self.processes():
             if process.is_alive():
                 process.terminate()
         self.pool.shutdown(wait=True, cancel_futures=True)
@@ -1863,9 +1875,9 @@ def _draw(chart: Chart, kind: str, scale: float = 1, spec: dict | None = None, s
     ahead = _drawn_ahead.get(entry)  # kept until the render is done: the PNG is made from the export SVG
     if ahead is not None:
         return ahead
-    cached = cache.get("charts", entry)
+    cached = _cached_drawing(kind, entry)
     if cached is not None:
-        return cached.decode("utf-8") if kind == "svg" else cached
+        return cached
     result = _draw_now(chart, kind, spec, options, scale, shown_as)
     cache.put("charts", entry, result.encode("utf-8") if isinstance(result, str) else result)
     return result
@@ -1898,7 +1910,8 @@ def draw_ahead(requests: Sequence[tuple[Chart, str, dict, float]]) -> int:
     rasters = []
     for _, kind, spec, scale in requests:
         if kind == "png":
-            svg = _drawn_ahead.get(_drawing_key("svg", spec, options, 1)) or _cached_drawing("svg", spec, options, 1)
+            entry = _drawing_key("svg", spec, options, 1)
+            svg = _drawn_ahead.get(entry) or _cached_drawing("svg", entry)
             if svg is not None:
                 rasters.append(("svg-png", svg, scale))
     more, _ = _draw_jobs(rasters, options)
@@ -1912,8 +1925,9 @@ def _drawing_key(kind: str, spec, options: dict, scale: float) -> str:
     return cache.key("drawing", kind, what, options, scale, _drawing_tools())
 
 
-def _cached_drawing(kind: str, spec, options: dict, scale: float):
-    found = cache.get("charts", _drawing_key(kind, spec, options, scale))
+def _cached_drawing(kind: str, entry: str):
+    """The drawing the cache holds under ``entry`` (SVG text or PNG bytes), or None."""
+    found = cache.get("charts", entry)
     if found is None:
         return None
     return found.decode("utf-8") if kind == "svg" else found
@@ -1946,9 +1960,7 @@ def _draw_jobs(jobs: list[tuple[str, object, float]], options: dict) -> tuple[in
                     _drawn_ahead[entry] = result
                     cache.put("charts", entry, result.encode("utf-8") if isinstance(result, str) else result)
                     drawn += 1
-                if any(time.monotonic() > deadline for _, _, deadline in running.values()) or any(
-                        _resident_bytes(p.pid) > MAX_DRAW_BYTES
-                        for p in list((getattr(renderer.pool, "_processes", None) or {}).values())):
+                if any(time.monotonic() > deadline for _, _, deadline in running.values()) or renderer.kill_over_memory():
                     raise FutureTimeout
         except Exception:  # noqa: BLE001 - whatever failed is drawn again by _draw, which says what and why
             close_renderer()
@@ -2019,10 +2031,7 @@ def _watched(renderer: _Renderer, future):
         except FutureTimeout:
             if time.monotonic() > deadline:
                 raise
-            for process in list((getattr(renderer.pool, "_processes", None) or {}).values()):
-                if _resident_bytes(process.pid) > MAX_DRAW_BYTES:
-                    renderer.over_memory = True
-                    process.kill()
+            renderer.kill_over_memory()
 
 
 def _resident_bytes(pid: int) -> int:
@@ -2180,10 +2189,6 @@ def vega_bundle() -> str:
     The same version gives the same bytes on every call (checked by a test); about 0.9 MB. Making it
     takes 2.5 s, so it is kept in the build cache, keyed on vl-convert's version and the snippet.
     """
-    entry = cache.key("vega-bundle", vl_convert.__version__, BUNDLE_SNIPPET, VEGA_LITE_VERSION)
-    cached = cache.get("assets", entry)
-    if cached is not None:
-        return cached.decode("utf-8")
-    bundle = vl_convert.javascript_bundle(BUNDLE_SNIPPET, vl_version=VEGA_LITE_VERSION)
-    cache.put("assets", entry, bundle.encode("utf-8"))
-    return bundle
+    return cache.memo("assets", ["vega-bundle", vl_convert.__version__, BUNDLE_SNIPPET, VEGA_LITE_VERSION],
+                      lambda: vl_convert.javascript_bundle(BUNDLE_SNIPPET, vl_version=VEGA_LITE_VERSION).encode("utf-8")
+                      ).decode("utf-8")
