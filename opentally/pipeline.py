@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from . import cache, charts, load, stamp, validate
+from . import cache, charts, load, stamp, stored, validate
 from .files import link_issues
 from .issues import Issue, warning
 from .load import display_path
@@ -114,16 +114,14 @@ def build_site(project: Project, out: Path, log: Callable[[str], None] = lambda 
 
 def _summary(result: BuildResult) -> dict:
     """What a build that finds nothing changed says again: the same issues and numbers."""
-    return {"report": [{"name": p.name, "path": p.path, "resources": p.resources, "rows": p.rows,
-                        "issues": [i.to_dict() for i in p.issues]} for p in result.report.packages],
+    return {"report": [stored.report_dict(p, with_read=False) for p in result.report.packages],
             "strict": result.report.strict, "issues": [i.to_dict() for i in result.issues],
             "numbers": [result.pages, result.charts, result.downloads, result.files, result.bytes],
             "largest_page": list(result.largest_page)}
 
 
 def _from_summary(summary: dict, seconds: float) -> BuildResult:
-    packages = tuple(validate.PackageReport(p["name"], p["path"], p["resources"], p["rows"],
-                                            tuple(Issue.from_dict(i) for i in p["issues"])) for p in summary["report"])
+    packages = tuple(stored.report_from(p, validate.PackageReport, validate.PackageRead) for p in summary["report"])
     pages, charts_, downloads, files, size = summary["numbers"]
     return BuildResult(True, validate.Report(packages, summary["strict"]), tuple(Issue.from_dict(i) for i in summary["issues"]),
                        pages, charts_, downloads, files, size, tuple(summary["largest_page"]), seconds, unchanged=True)

@@ -105,28 +105,39 @@ def _chart_from(d: dict):
     return Chart(**d)
 
 
-def dump(report) -> bytes | None:
-    """A ``validate.PackageReport`` as JSON bytes; None when it holds what this module does not write."""
-    read = report.read
-    try:
-        if read is not None and sum(len(t.rows) for t in read.tables.values()) > MAX_STORED_ROWS:
-            return None
-        data = {"name": report.name, "path": report.path, "resources": report.resources, "rows": report.rows,
-                "issues": [i.to_dict() for i in report.issues],
-                "read": None if read is None else {
-                    "tables": [_table(t) for t in read.tables.values()],
-                    "charts": {key: _chart(c) for key, c in read.charts.items()}}}
-        return json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode("utf-8")
-    except (Unstorable, ValueError, TypeError, RecursionError):  # a cell nested hundreds deep: not stored
-        return None
+def report_dict(report, with_read: bool = True) -> dict:
+    """A ``validate.PackageReport`` as JSON values: its counts and issues, and (``with_read``) the
+    tables and charts validation read. Raises ``Unstorable`` for a value this module does not write."""
+    read = report.read if with_read else None
+    return {"name": report.name, "path": report.path, "resources": report.resources, "rows": report.rows,
+            "issues": [i.to_dict() for i in report.issues],
+            "read": None if read is None else {
+                "tables": [_table(t) for t in read.tables.values()],
+                "charts": {key: _chart(c) for key, c in read.charts.items()}}}
 
 
-def load(data: bytes, report_type, read_type):
-    """The report ``dump`` wrote (``report_type`` and ``read_type`` are validate's classes)."""
-    d = json.loads(data)
+def report_from(d: dict, report_type, read_type):
+    """The report ``report_dict`` wrote (``report_type`` and ``read_type`` are validate's classes)."""
     read = None
     if d["read"] is not None:
         tables = {t["name"]: _table_from(t) for t in d["read"]["tables"]}
         read = read_type(tables, {key: _chart_from(c) for key, c in d["read"]["charts"].items()})
     return report_type(d["name"], d["path"], d["resources"], d["rows"],
                        tuple(Issue.from_dict(i) for i in d["issues"]), read)
+
+
+def dump(report) -> bytes | None:
+    """A ``validate.PackageReport`` as JSON bytes; None when it holds what this module does not write."""
+    read = report.read
+    try:
+        if read is not None and sum(len(t.rows) for t in read.tables.values()) > MAX_STORED_ROWS:
+            return None
+        return json.dumps(report_dict(report), ensure_ascii=False, separators=(",", ":"),
+                          allow_nan=False).encode("utf-8")
+    except (Unstorable, ValueError, TypeError, RecursionError):  # a cell nested hundreds deep: not stored
+        return None
+
+
+def load(data: bytes, report_type, read_type):
+    """The report ``dump`` wrote."""
+    return report_from(json.loads(data), report_type, read_type)
