@@ -109,9 +109,13 @@ def validate_packages(packages: list[LoadedPackage], strict: bool = False) -> Re
     """Check every package; with ``strict`` every warning counts as an error. Many packages are
     checked on every core (``parallel``), and reported in the order given."""
     folder = cache.folder()
-    recalled = [_recall(p) for p in packages]
+    # Each package's key, of its files as they are before anything reads them (a change meanwhile is
+    # not kept under the old files' key), taken once for the lookup and the keeping.
+    keys = [stamp.folder_key(p.directory) if folder is not None and p.descriptor is not None else None
+            for p in packages]
+    recalled = [_recall(key) for key in keys]
     made = iter(parallel.ordered_map(functools.partial(_validate_and_keep, folder),
-                                     [p for p, r in zip(packages, recalled) if r is None]))
+                                     [(p, key) for p, key, r in zip(packages, keys, recalled) if r is None]))
     reports = []
     for report in (r if r is not None else next(made) for r in recalled):
         if strict:
@@ -121,14 +125,9 @@ def validate_packages(packages: list[LoadedPackage], strict: bool = False) -> Re
     return Report(tuple(reports), strict)
 
 
-def _key(loaded: LoadedPackage) -> str | None:
-    return stamp.folder_key(loaded.directory) if cache.folder() is not None and loaded.descriptor is not None else None
-
-
-def _recall(loaded: LoadedPackage) -> PackageReport | None:
+def _recall(key: str | None) -> PackageReport | None:
     """The report of a package whose files, the code and the tools are those of a package validated
     before (see ``stored``), from the cache; None when there is none."""
-    key = _key(loaded)
     found = cache.get("validation", key) if key is not None else None
     if found is None:
         return None
@@ -138,11 +137,11 @@ def _recall(loaded: LoadedPackage) -> PackageReport | None:
         return None  # an entry this code cannot read: validated again
 
 
-def _validate_and_keep(folder: Path | None, loaded: LoadedPackage) -> PackageReport:
-    """Validate the package and keep its report in the cache in ``folder`` (this may run in a process
-    of its own, which must be told where the cache is)."""
+def _validate_and_keep(folder: Path | None, item: tuple[LoadedPackage, str | None]) -> PackageReport:
+    """Validate the package and keep its report in the cache in ``folder`` under its key (this may run
+    in a process of its own, which must be told where the cache is)."""
+    loaded, key = item
     cache.use(folder)
-    key = _key(loaded)  # of the files as they were before they were read: a change meanwhile is not kept as them
     report = _validate_package(loaded)
     if key is not None and (data := stored.dump(report)) is not None:
         cache.put("validation", key, data)
