@@ -1476,13 +1476,10 @@ def _with_unit(number: str, unit: str | None) -> str:
 
 def _position(value, roles: _Roles) -> str:
     if roles.dimension_kind == "temporal" and isinstance(value, str):
-        return _date_words(value)
+        return dates.date_words(value)
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return _number(value)
     return str(value)
-
-
-_date_words = dates.date_words
 
 
 def _number(value) -> str:
