@@ -90,6 +90,11 @@ def _refuse_images(svg: str) -> None:
                              "from another host or from the disk")
 
 
+def bundle(snippet: str, vega_lite_version: str) -> bytes:
+    """vl-convert's bundle of Vega, Vega-Lite and vega-embed for ``snippet`` (see ``charts.vega_bundle``)."""
+    return vl_convert.javascript_bundle(snippet, vl_version=vega_lite_version).encode("utf-8")
+
+
 def warm_up(options: dict) -> None:
     """Draw a tiny chart, so that vl-convert's engine is started before the first real chart."""
     vl_convert.vegalite_to_svg({"data": {"values": [{"a": 1}]}, "mark": "point",

@@ -43,7 +43,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures import TimeoutError as FutureTimeout
 from concurrent.futures.process import BrokenProcessPool
 from collections.abc import Iterable, Sequence
@@ -281,9 +281,19 @@ def _fields_of(tables: dict[str, Table], resources: list[str]) -> dict[str, Fiel
 def _stacked_rows(tables: dict[str, Table], resources: list[str], fields: dict[str, Field],
                   columns: Iterable[str]) -> list[dict]:
     """The rows of each resource, one resource after another, with JSON values in ``columns``."""
-    converters = [(c, functools.partial(_json_value, field_type=fields[c].type)) for c in columns if c in fields]
-    return [{c: convert(row.get(c)) for c, convert in converters}
-            for resource in resources for row in tables[resource].rows]
+    columns = [c for c in columns if c in fields]
+    # Text, integers and booleans are JSON values already: only the other columns are converted.
+    converters = [(c, functools.partial(_json_value, field_type=fields[c].type)) for c in columns
+                  if not all(f is None or f.type in _JSON_TYPES for f in (tables[r].field(c) for r in resources))]
+    stacked = [{c: row.get(c) for c in columns} for resource in resources for row in tables[resource].rows]
+    for c, convert in converters:
+        for row in stacked:
+            row[c] = convert(row[c])
+    return stacked
+
+
+# Field types whose values frictionless gives as JSON values already (str, int, bool, or None).
+_JSON_TYPES = frozenset({"string", "integer", "boolean"})
 
 
 def _needed_columns(kind: str, spec: dict, fields: dict[str, Field]) -> list[str]:
@@ -360,7 +370,8 @@ def _simple_draft(spec: dict, fields: dict[str, Field], rows: list[dict]) -> _Dr
                    tuple(fields[s].label_with_unit for s in series))
     columns = (group.name, *series)
     source_rows = len(rows)
-    rows, aggregation = _bounded([{c: r[c] for c in columns} for r in rows], roles)
+    rows, aggregation = _bounded(rows if rows and rows[0].keys() == set(columns) else
+                                 [{c: r[c] for c in columns} for r in rows], roles)
     # Categories read best down the side, where long labels fit; time and numbers run along x.
     horizontal = mark == "bar" and kind == "nominal"
     along, across = ("y", "x") if horizontal else ("x", "y")
@@ -629,9 +640,9 @@ def _typed(resource: str, resources: list[str]) -> str:
 def _repeated_group_problems(spec: dict, group: str, series: list[str], where: str, label: str,
                              resources: list[str], tables: dict[str, Table]) -> list[views.Problem]:
     """The first group value that two rows share within a series, as a problem; none for a large table."""
-    rows = [(resource, n, row) for resource in resources for n, row in enumerate(tables[resource].rows)]
-    if len(rows) > MAX_POINTS:
+    if sum(len(tables[resource].rows) for resource in resources) > MAX_POINTS:
         return []  # aggregated per group by the build, which the chart's description says
+    rows = [(resource, n, row) for resource in resources for n, row in enumerate(tables[resource].rows)]
     group_field = next((f for r in resources for f in [tables[r].field(group)] if f is not None), None)
     group_type = group_field.type if group_field else "string"
     for name in series:
@@ -2186,6 +2197,29 @@ def vega_bundle() -> str:
     The same version gives the same bytes on every call (checked by a test); about 0.9 MB. Making it
     takes 2.5 s, so it is kept in the build cache, keyed on vl-convert's version and the snippet.
     """
-    return cache.memo("assets", ["vega-bundle", vl_convert.__version__, BUNDLE_SNIPPET, VEGA_LITE_VERSION],
-                      lambda: vl_convert.javascript_bundle(BUNDLE_SNIPPET, vl_version=VEGA_LITE_VERSION).encode("utf-8")
-                      ).decode("utf-8")
+    ahead = _bundle_ahead.pop() if _bundle_ahead else None
+
+    def make() -> bytes:
+        if ahead is not None:
+            try:
+                return ahead.result()
+            except BrokenProcessPool:
+                close_renderer()
+        return chart_worker.bundle(BUNDLE_SNIPPET, VEGA_LITE_VERSION)
+
+    return cache.memo("assets", _BUNDLE_KEY, make).decode("utf-8")
+
+
+def prepare_vega_bundle() -> None:
+    """Start making the Vega bundle, when the cache does not have it, in the drawing process, which it
+    starts: a cold build has the bundle by the time it needs it, instead of waiting 2.5 s then."""
+    if _bundle_ahead or cache.get("assets", cache.key("assets", *_BUNDLE_KEY)) is not None:
+        return
+    try:
+        _bundle_ahead.append(_current_renderer().pool.submit(chart_worker.bundle, BUNDLE_SNIPPET, VEGA_LITE_VERSION))
+    except BrokenProcessPool:
+        close_renderer()  # made when needed instead
+
+
+_BUNDLE_KEY = ["vega-bundle", vl_convert.__version__, BUNDLE_SNIPPET, VEGA_LITE_VERSION]
+_bundle_ahead: list[Future] = []  # the bundle being made by prepare_vega_bundle

@@ -30,6 +30,7 @@ from __future__ import annotations
 import codecs
 import collections
 import csv
+import dataclasses
 import itertools
 import re
 from dataclasses import dataclass
@@ -40,6 +41,7 @@ from .strict_json import CONTROL, describe
 
 CHUNK = 1 << 20  # bytes decoded at a time
 MAX_REPORTED = 20  # cells with a control character reported one by one, per file
+QUOTES = "\"'"  # the quote characters csv.Sniffer can find
 SAMPLE_LINES = 100  # lines frictionless sniffs the delimiter from (frictionless.formats.csv.parser.SAMPLE_SIZE)
 
 # As frictionless sets it when it reads CSV (frictionless.formats.csv.parser): a long cell is not an error.
@@ -55,6 +57,12 @@ class CsvCheck:
 
     issues: tuple[Issue, ...]
     readable: bool
+    # How ``csv.reader`` splits the file, for ``fastpath``: its arguments (None when the dialect is left
+    # to frictionless to report), and its records, counted when the file holds its quote character
+    # (None when it holds none, or was not read to its end).
+    arguments: dict | None = None
+    records: int | None = None
+    codec: str | None = None  # the encoding the file was read in, by its Python name
 
 
 def check_csv(path: Path, shown: str, encoding: str, dialect: dict | None = None, tsv: bool = False) -> CsvCheck:
@@ -78,7 +86,7 @@ def check_csv(path: Path, shown: str, encoding: str, dialect: dict | None = None
         found = _decode(path, shown, codec, bom)
         if isinstance(found, Issue):
             return CsvCheck((found,), False)
-        return _structure(path, shown, codec, _options(dialect), tsv, found)
+        return dataclasses.replace(_structure(path, shown, codec, _options(dialect), tsv, *found), codec=codec)
     except OSError as exc:
         return CsvCheck((error("missing-file", shown, f"the file cannot be read: {exc.strerror or exc}",
                                "check that the file is there and readable"),), False)
@@ -87,10 +95,12 @@ def check_csv(path: Path, shown: str, encoding: str, dialect: dict | None = None
                                'check "encoding" and "dialect" in datapackage.json'),), False)
 
 
-def _decode(path: Path, shown: str, codec: str, bom: bytes) -> Issue | int:
-    """The first encoding error as an issue, or how many control characters the file holds."""
+def _decode(path: Path, shown: str, codec: str, bom: bytes) -> Issue | tuple[int, frozenset[str]]:
+    """The first encoding error as an issue, or how many control characters the file holds and which
+    of the characters that can quote a value (``QUOTES``) it holds."""
     decoder = codecs.getincrementaldecoder(codec)("strict")
     offset = newlines = count = 0
+    quotes: set[str] = set()
     with open(path, "rb") as file:
         if bom:
             if file.read(len(bom)) == bom:
@@ -105,8 +115,9 @@ def _decode(path: Path, shown: str, codec: str, bom: bytes) -> Issue | int:
                 return _encoding_issue(shown, codec, exc, chunk, offset, newlines)
             if CONTROL.search(text):
                 count += len(CONTROL.findall(text))
+            quotes.update(q for q in QUOTES if q in text)
             if not chunk:
-                return count
+                return count, frozenset(quotes)
             offset += len(chunk)
             newlines += chunk.count(b"\n")
 
@@ -164,8 +175,12 @@ def _python_dialect(options: dict, tsv: bool, sample: str) -> dict | None:
     return arguments
 
 
-def _structure(path: Path, shown: str, codec: str, options: dict, tsv: bool, controls: int) -> CsvCheck:
-    """Read every record with ``strict=True``; find the cells of the control characters ``_decode`` counted."""
+def _structure(path: Path, shown: str, codec: str, options: dict, tsv: bool, controls: int,
+               quotes: frozenset[str]) -> CsvCheck:
+    """Read every record with ``strict=True``; find the cells of the control characters ``_decode`` counted.
+
+    A file with no control character and no quote character needs no reading: without quotes,
+    ``csv.reader`` has nothing to refuse (its errors are about quotes, escapes and NUL bytes)."""
     issues: list[Issue] = []
     readable = True
     reported = 0
@@ -174,10 +189,14 @@ def _structure(path: Path, shown: str, codec: str, options: dict, tsv: bool, con
         arguments = _python_dialect(options, tsv, "".join(sample))
         if arguments is None:
             return CsvCheck((), True)
+        quoted = arguments["quotechar"] in quotes or arguments["escapechar"] is not None
+        if not controls and not quoted and arguments["quotechar"] in (*QUOTES, None):
+            return CsvCheck((), True, arguments)
         if not controls:
             try:  # the common case, at C speed: every record reads, no cell to look for
-                collections.deque(csv.reader(itertools.chain(sample, file), **arguments), maxlen=0)
-                return CsvCheck((), True)
+                last = collections.deque(enumerate(csv.reader(itertools.chain(sample, file), **arguments), 1),
+                                         maxlen=1)
+                return CsvCheck((), True, arguments, last[0][0] if last else 0)
             except csv.Error:
                 pass  # read it again record by record to say where
         file.seek(0)
@@ -224,7 +243,7 @@ def _structure(path: Path, shown: str, codec: str, options: dict, tsv: bool, con
                             f"the file holds {controls:,} control characters in all: only the first {reported} "
                             "cells holding one are listed", "remove them all, e.g. by searching the file for them "
                             "in a text editor that shows invisible characters", None, None))
-    return CsvCheck(tuple(issues), readable)
+    return CsvCheck(tuple(issues), readable, arguments, record if readable else None)
 
 
 def _control_cells(shown: str, row: list[str], record: int, labels: list[str], limit: int) -> list[Issue]:

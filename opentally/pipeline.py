@@ -86,6 +86,7 @@ def build_site(project: Project, out: Path, log: Callable[[str], None] = lambda 
         step("nothing changed since the last build of this site: it is left as it is")
         return _from_summary(summary, time.perf_counter() - started)
 
+    charts.prepare_vega_bundle()  # made meanwhile: it depends on no input
     step("load: reading data packages")
     packages = load.load_packages(load.find_packages(project.datapackages))
     step(f"validate: checking {len(packages)} package(s)")

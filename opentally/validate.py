@@ -23,9 +23,10 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 from frictionless import Check, Checklist, Detector, FrictionlessException, Package
+from frictionless import Report as FrictionlessReport
 from frictionless import settings as frictionless_settings
 
-from . import cache, conventions, csv_checks, messages, names, parallel, stamp, stored, strict_json, views
+from . import cache, conventions, csv_checks, fastpath, messages, names, parallel, stamp, stored, strict_json, views
 from . import tables as tables_module
 from .issues import Issue, error, pointer_part, warning
 from .load import LoadedPackage, display_path
@@ -167,11 +168,11 @@ def _validate_package(loaded: LoadedPackage) -> PackageReport:
     # A control character in a path is said once, as the path's problem.
     refused = {i.field for i in path_issues if i.code == "unsafe-path"}
     issues = [i for i in issues if not (i.code == "control-character" and i.field in refused)] + path_issues
-    unreadable, file_issues = _check_files(loaded, unsafe)
+    unreadable, file_issues, csv_read = _check_files(loaded, unsafe)
     unsafe |= unreadable  # frictionless would read them wrong, or reach the network: it never reads them
     issues += file_issues
     resources = descriptor.get("resources") if isinstance(descriptor.get("resources"), list) else []
-    rows, package, data_issues, read = _run_frictionless(loaded, unsafe)
+    rows, package, data_issues, read = _run_frictionless(loaded, unsafe, csv_read)
     issues += data_issues
     if package is not None:
         try:
@@ -501,16 +502,18 @@ def _check_local_path(directory: Path, path: str, where: str, pointer: str, what
 
 # --- files a descriptor names, read before frictionless reads them --------------------------------
 
-def _check_files(loaded: LoadedPackage, unsafe: set[int]) -> tuple[set[int], list[Issue]]:
+def _check_files(loaded: LoadedPackage, unsafe: set[int]) -> tuple[set[int], list[Issue], dict[int, list]]:
     """Schema and dialect files, read as strictly as datapackage.json; then each CSV file's bytes and quotes.
 
     Only resources whose paths ``_check_paths`` found safe are read. Returns the indexes of the
     resources frictionless must not read (a JSON file it would read with another meaning, or one
-    naming a remote profile; a CSV file whose rows it would read wrong), and the issues found.
+    naming a remote profile; a CSV file whose rows it would read wrong), the issues found, and what
+    ``csv_checks`` found of each resource's CSV files (by the resource's index), for ``fastpath``.
     """
     resources = (loaded.descriptor or {}).get("resources")
     refused: set[int] = set()
     issues: list[Issue] = []
+    checked: dict[int, list] = {}
     files: dict[str, object] = {}  # path -> the file's JSON value, or None when it is refused
     for index, resource in enumerate(resources if isinstance(resources, list) else []):
         if index in unsafe or not isinstance(resource, dict):
@@ -527,11 +530,12 @@ def _check_files(loaded: LoadedPackage, unsafe: set[int]) -> tuple[set[int], lis
                 elif key == "dialect":
                     dialect = files[path]
         if index not in refused:
-            for check in _check_csv_resource(loaded.directory, resource, dialect):
+            checked[index] = _check_csv_resource(loaded.directory, resource, dialect)
+            for check in checked[index]:
                 issues += check.issues
                 if not check.readable:
                     refused.add(index)
-    return refused, issues
+    return refused, issues, checked
 
 
 def _read_json_file(path: Path) -> tuple[object | None, list[Issue]]:
@@ -583,12 +587,16 @@ def _detect_encoding(path: Path) -> str:
 
 # --- frictionless ----------------------------------------------------------------------------------
 
-def _run_frictionless(loaded: LoadedPackage, unsafe: set[int]) -> tuple[int, Package | None, list[Issue], PackageRead]:
+def _run_frictionless(loaded: LoadedPackage, unsafe: set[int],
+                      csv_read: dict[int, list] | None = None) -> tuple[int, Package | None, list[Issue], PackageRead]:
     """Validate the descriptor and every safe resource's rows with frictionless, keeping the typed rows
-    of every resource it read to the end (``PackageRead``): the one read of each table."""
+    of every resource it read to the end (``PackageRead``): the one read of each table. A large
+    resource that ``fastpath`` proves valid is not read by frictionless (``csv_read``: what
+    ``csv_checks`` found of each resource's files, by index)."""
     descriptor = copy.deepcopy(loaded.descriptor or {})
     where = display_path(loaded.descriptor_path)
     resources = descriptor.get("resources")
+    kept_indexes = [i for i in range(len(resources)) if i not in unsafe] if isinstance(resources, list) else []
     if isinstance(resources, list):
         descriptor["resources"] = [r for i, r in enumerate(resources) if i not in unsafe]
     listed = resources if isinstance(resources, list) else []
@@ -613,8 +621,9 @@ def _run_frictionless(loaded: LoadedPackage, unsafe: set[int]) -> tuple[int, Pac
     collector = _Collector()
     try:
         package = Package(descriptor, basepath=str(loaded.directory))
+        proofs = _proofs(loaded, package, kept_indexes, csv_read or {})
         with tables_module.bulk_reading():
-            report = package.validate(Checklist(checks=[collector]))
+            report = _validate_rest(package, Checklist(checks=[collector]), proofs)
     except FrictionlessException as exc:
         return 0, None, [messages.descriptor_issue(e, where) for e in [exc.error, *exc.reasons]], PackageRead()
     except _FRICTIONLESS_FAULTS as exc:
@@ -634,7 +643,41 @@ def _run_frictionless(loaded: LoadedPackage, unsafe: set[int]) -> tuple[int, Pac
                                   "correct the errors listed, often one mistake repeated on every row (a wrong type "
                                   "or format in the schema, a shifted column), and validate again", None, None))
         rows += task_rows
-    return rows, package, issues, PackageRead(_tables(package, collector, report))
+    rows += sum(proof.rows for proof in proofs.values())
+    tables = _tables(package, collector, report) | {name: proof.table for name, proof in proofs.items()}
+    return rows, package, issues, PackageRead({r.name: tables[r.name] for r in package.resources if r.name in tables})
+
+
+def _proofs(loaded: LoadedPackage, package: Package, indexes: list[int], csv_read: dict[int, list]) -> dict:
+    """The resources ``fastpath`` proves valid, by name: each large local CSV file that ``csv_checks``
+    read without an issue is tried; the rest, and any it is unsure of, are frictionless's."""
+    proofs: dict = {}
+    tried = [(index, resource) for index, resource in zip(indexes, package.resources)
+             if resource.tabular and isinstance(resource.path, str) and len(csv_read.get(index) or []) == 1
+             and fastpath.wanted(loaded.directory / resource.path)]
+
+    def others(resource) -> bool:  # whether a foreign key names another resource, tried after the rest
+        return any((k.get("reference") or {}).get("resource") not in ("", resource.name)
+                   for k in resource.schema.foreign_keys if isinstance(k, dict))
+
+    for index, resource in sorted(tried, key=lambda item: others(item[1])):
+        proof = fastpath.prove(resource, loaded.directory / resource.path, csv_read[index][0], proofs)
+        if proof is not None:
+            proofs[resource.name] = proof
+    return proofs
+
+
+def _validate_rest(package: Package, checklist: Checklist, proofs: dict):
+    """``package.validate`` on the resources not proven valid: as frictionless does it (the
+    descriptor, then each resource in turn), leaving the proven ones out."""
+    if not proofs:
+        return package.validate(checklist)
+    try:
+        package.to_descriptor(validate=True)
+    except FrictionlessException as exception:
+        return FrictionlessReport.from_validation(time=0, errors=exception.to_errors())
+    return FrictionlessReport.from_validation_reports(time=0, reports=[
+        resource.validate(checklist=checklist) for resource in package.resources if resource.name not in proofs])
 
 
 class _Collector(Check):

@@ -1,0 +1,338 @@
+"""Validation's fast path: prove a large CSV resource valid with pyarrow, or leave it to frictionless.
+
+Frictionless reads a table one Python object per cell (about 30 s for a million rows of five
+columns). Here pyarrow reads the file in C++ and checks whole columns at once. It never reports an
+error itself: it only *proves* a resource valid under rules that are stricter than frictionless's,
+and hands back its rows typed exactly as frictionless would type them. Anything it is not sure of
+(a cell that is not in the plain form it checks, a schema feature it does not check, a dialect it
+does not read the same way) makes it return None, and frictionless validates the resource as
+before. So its findings are frictionless's by construction: a valid file is valid for both, and an
+invalid or unusual one is read by frictionless alone. ``tests/test_fastpath.py`` runs both over
+every fixture and bad-input case and requires identical findings and identical rows.
+
+What it proves, on a resource whose one local CSV file is UTF-8 (no byte-order mark), comma-separated
+with double quotes (as frictionless reads it: ``csv_checks`` sniffs the dialect the same way):
+
+* the header is the schema's field names, in order; every record has as many cells;
+* each cell is missing (``""``, the default ``missingValues``) or in plain form for its type:
+  ``string`` (default format) anything; ``integer`` ``-?[0-9]+`` within 64 bits; ``number``
+  ``-?[0-9]+(.[0-9]+)?``; ``date`` (default format) ``YYYY-MM-DD``, a real day of year 1 or later;
+  ``boolean`` frictionless's default true and false words;
+* constraints ``required``, ``unique`` (not on numbers), ``minimum``/``maximum`` (integers),
+  ``enum`` (strings), and the primary key (no missing cell, no repeated key);
+* no row whose cells are all missing (frictionless's blank row).
+
+Cells are split the way Python's ``csv`` module splits them: a file with no quote character has
+nothing to disagree on (lone carriage returns aside, which send it to frictionless); a file with
+quotes must have read strictly in ``csv_checks``, and both readers must count the same records.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import mmap
+import os
+import re
+import dataclasses
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+
+from . import tables
+from .csv_checks import CsvCheck
+
+# Files smaller than this are left to frictionless, the reference, which is quick enough on them.
+MIN_BYTES = 1 << 20
+# OPENTALLY_FAST_PATH=off never takes the fast path; =always takes it whatever the file's size (the
+# differential tests use both).
+SETTING = "OPENTALLY_FAST_PATH"
+
+_INTEGER = r"^-?[0-9]+$"
+_NUMBER = r"^-?[0-9]+(\.[0-9]+)?$"
+_DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+_TRUE = ("true", "True", "TRUE", "1")  # frictionless.settings.DEFAULT_TRUE_VALUES
+_FALSE = ("false", "False", "FALSE", "0")
+_FIELD_OPTIONS = {"name", "type", "format", "title", "description", "constraints", "example", "rdfType", "unit"}
+_CONSTRAINTS = {"string": {"required", "unique", "enum", "pattern"}, "integer": {"required", "unique", "minimum", "maximum"},
+                "number": {"required"}, "date": {"required", "unique"}, "boolean": {"required", "unique"}}
+_DIALECT = {"header": True, "delimiter": ",", "quoteChar": '"', "doubleQuote": True}
+
+
+@dataclass(frozen=True)
+class Proof:
+    """A resource proven valid: its rows, typed as frictionless types them."""
+
+    table: tables.Table
+    columns: dict = dataclasses.field(default_factory=dict, compare=False, repr=False)  # pyarrow arrays, by field name
+
+    @property
+    def rows(self) -> int:
+        return len(self.table.rows)
+
+
+def wanted(path: Path) -> bool:
+    """Whether the fast path is worth trying on this file (its size, and ``OPENTALLY_FAST_PATH``)."""
+    setting = os.environ.get(SETTING, "")
+    if setting == "off":
+        return False
+    try:
+        return setting == "always" or path.stat().st_size >= MIN_BYTES
+    except OSError:
+        return False
+
+
+def prove(resource, path: Path, checked: CsvCheck, proven: dict[str, Proof] | None = None) -> Proof | None:
+    """The rows of the frictionless tabular ``resource`` (whose file is ``path``, checked by
+    ``csv_checks`` as ``checked``) when they are proven valid; None when frictionless must decide.
+    ``proven``: the resources of the package proven so far, by name, which foreign keys may name."""
+    if not _plain_resource(resource, checked):
+        return None
+    schema = resource.schema
+    fields = list(schema.fields)
+    missing_values = _missing_values(schema)
+    if (missing_values is None or not fields or not all(_plain_field(f) for f in fields)
+            or not _plain_key(schema, fields)):
+        return None
+    references = _references(resource, proven or {})
+    if references is None:
+        return None
+    try:
+        import pyarrow as pa  # only a build with a large resource pays for the import
+        import pyarrow.compute as pc
+        import pyarrow.csv as pcsv
+    except ImportError:
+        return None
+    if not _plain_bytes(path, checked):
+        return None
+    names = [f.name for f in fields]
+    try:
+        read = pcsv.read_csv(
+            path,
+            read_options=pcsv.ReadOptions(use_threads=True, autogenerate_column_names=True),
+            parse_options=pcsv.ParseOptions(delimiter=",", quote_char='"', double_quote=True, escape_char=False,
+                                            newlines_in_values=True, ignore_empty_lines=False),
+            convert_options=pcsv.ConvertOptions(column_types={f"f{i}": pa.string() for i in range(len(names))},
+                                                strings_can_be_null=False, quoted_strings_can_be_null=False))
+    except (pa.ArrowException, OSError, ValueError):
+        return None  # a record of another width, an empty file...: frictionless says what
+    if read.num_columns != len(names) or read.num_rows == 0:
+        return None
+    header = [read.column(i)[0].as_py() for i in range(len(names))]
+    if header != names:
+        return None
+    body = read.slice(1)
+    if checked.records is not None and checked.records != read.num_rows:
+        return None  # the two readers split the records differently
+    columns = [body.column(i).combine_chunks() for i in range(len(names))]
+    del read, body
+    missing = [pc.is_in(column, value_set=pa.array(missing_values, pa.string())) for column in columns]
+    typed = _typed_columns(fields, columns, missing, set(schema.primary_key))
+    if typed is None or _blank_row(missing) or not _unique_keys(schema, fields, typed):
+        return None
+    index = {f.name: i for i, f in enumerate(fields)}
+    for name, other, target in references:
+        allowed = typed[index[target]] if other is None else other.columns[target]
+        if not _all(pc.is_in(pc.drop_null(typed[index[name]]), value_set=pc.drop_null(allowed))):
+            return None
+    values = [_python_values(f, column, strings) for f, column, strings in zip(fields, typed, columns)]
+    rows = tuple(dict(zip(names, cells)) for cells in zip(*values))
+    return Proof(tables.table_of(resource, rows, tuple(range(2, len(rows) + 2))),
+                 {f.name: column for f, column in zip(fields, typed)})
+
+
+# --- what the fast path reads the same way as frictionless ---------------------------------------
+
+def _plain_resource(resource, checked: CsvCheck) -> bool:
+    descriptor = resource.to_descriptor()
+    if not isinstance(descriptor.get("path"), str) or descriptor.get("compression") or descriptor.get("innerpath"):
+        return False
+    if (descriptor.get("format") or Path(descriptor["path"]).suffix.lstrip(".")).lower() != "csv":
+        return False
+    if any(key in descriptor for key in ("hash", "bytes", "stats", "data")):
+        return False
+    dialect = descriptor.get("dialect") or {}
+    if not isinstance(dialect, dict) or any(_DIALECT.get(k, object()) != v for k, v in dialect.items()):
+        return False
+    arguments = checked.arguments
+    return (not checked.issues and checked.readable and checked.codec == "utf-8" and arguments is not None
+            and arguments.get("delimiter") == "," and arguments.get("quotechar") == '"'
+            and arguments.get("escapechar") is None and arguments.get("doublequote")
+            and not arguments.get("skipinitialspace"))
+
+
+def _plain_field(field) -> bool:
+    descriptor = field.to_descriptor()
+    kind = descriptor.get("type", "string")
+    if kind not in _CONSTRAINTS or descriptor.get("format", "default") != "default":
+        return False
+    if set(descriptor) - _FIELD_OPTIONS:  # missingValues, trueValues, bareNumber, groupChar...
+        return False
+    constraints = descriptor.get("constraints") or {}
+    if set(constraints) - _CONSTRAINTS[kind]:
+        return False
+    for bound in ("minimum", "maximum"):
+        if bound in constraints and (type(constraints[bound]) is not int):
+            return False
+    enum = constraints.get("enum")
+    if enum is not None and not (isinstance(enum, list) and all(isinstance(v, str) for v in enum)):
+        return False
+    pattern = constraints.get("pattern")
+    return pattern is None or (isinstance(pattern, str) and _SAFE_PATTERN.fullmatch(pattern) is not None)
+
+
+# A pattern that pyarrow's RE2, matching the whole cell, accepts only where frictionless's Python
+# ``re.match("^PATTERN$")`` accepts too: literals, classes of literals and ranges, the ASCII classes
+# \d \w \s (narrower in RE2 than in Python, never wider), groups and quantifiers. No alternation
+# (Python's "^a|b$" is not "^(?:a|b)$"), no anchors, no negated class, no back-reference or lookaround.
+_LITERAL = r"[A-Za-z0-9 _\-,;:'\"/@#%&=<>!~]|\\[.\-\\/+*?()\[\]{}dws]"
+_SAFE_PATTERN = re.compile(
+    rf"(?:{_LITERAL}|\[(?:[A-Za-z0-9 _.,]|[A-Za-z0-9]-[A-Za-z0-9]|\\[.\-\\\[\]dws]|-(?=\]))+\]"
+    rf"|\((?:\?:)?|\)|\.|[?*+]|\{{\d+(?:,\d*)?\}})*")
+
+
+def _plain_key(schema, fields) -> bool:
+    descriptor = schema.to_descriptor()
+    if set(descriptor) - {"fields", "primaryKey", "missingValues", "foreignKeys"}:  # fieldsMatch, uniqueKeys...
+        return False
+    names = {f.name for f in fields}
+    return all(name in names for name in schema.primary_key) and len(names) == len(fields)
+
+
+def _plain_bytes(path: Path, checked: CsvCheck) -> bool:
+    """No byte-order mark, no carriage return other than before a line feed, and, when the file has
+    quotes, a count of records from ``csv_checks`` to compare with pyarrow's."""
+    try:
+        with open(path, "rb") as file:
+            if file.read(3) == b"\xef\xbb\xbf":
+                return False
+            file.seek(0, os.SEEK_END)
+            if file.tell() == 0:
+                return False
+            with mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ) as data:
+                if re.search(rb"\r(?!\n)", data):
+                    return False
+                return checked.records is not None or data.find(b'"') < 0
+    except (OSError, ValueError):
+        return False
+
+
+def _missing_values(schema) -> list[str] | None:
+    values = schema.to_descriptor().get("missingValues", [""])
+    return values if isinstance(values, list) and all(isinstance(v, str) for v in values) else None
+
+
+def _references(resource, proven: dict[str, Proof]) -> list[tuple[str, Proof | None, str]] | None:
+    """Each foreign key as (field, the proof of the resource it names, or None for this resource,
+    the field named there): one field each, of the same type, naming a resource proven already or
+    this one. None when a key is of another kind: frictionless checks those."""
+    found = []
+    types = {f.name: f.type for f in resource.schema.fields}
+    for key in resource.schema.foreign_keys:
+        fields, reference = key.get("fields"), key.get("reference") or {}
+        target, other = reference.get("fields"), reference.get("resource")
+        if not (isinstance(fields, list) and isinstance(target, list) and len(fields) == len(target) == 1
+                and isinstance(other, str) and fields[0] in types):
+            return None
+        source = None if other in ("", resource.name) else proven.get(other)
+        named = types.get(target[0]) if source is None else getattr(source.table.field(target[0]), "type", None)
+        if (source is None and other not in ("", resource.name)) or named != types[fields[0]]:
+            return None
+        found.append((fields[0], source, target[0]))
+    return found
+
+
+# --- the checks, a column at a time ----------------------------------------------------------------
+
+def _typed_columns(fields, columns, masks, key: set[str]) -> list | None:
+    """Each column as pyarrow values of its type, missing cells (``masks``) null; None when a cell is
+    not plain or breaks a constraint."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    typed = []
+    for field, column, missing in zip(fields, columns, masks):
+        constraints = field.constraints or {}
+        if (constraints.get("required") or field.name in key) and pc.any(missing).as_py():
+            return None
+        present = pc.drop_null(pc.if_else(missing, None, column))
+        try:
+            if field.type == "integer":
+                if not _all(pc.match_substring_regex(present, _INTEGER)):
+                    return None
+                values = pc.cast(present, pa.int64())
+                if "minimum" in constraints and len(values) and pc.min(values).as_py() < constraints["minimum"]:
+                    return None
+                if "maximum" in constraints and len(values) and pc.max(values).as_py() > constraints["maximum"]:
+                    return None
+                out = pc.cast(pc.if_else(missing, None, column), pa.int64())
+            elif field.type == "number":
+                if not _all(pc.match_substring_regex(present, _NUMBER)):
+                    return None
+                out = pc.if_else(missing, None, column)
+            elif field.type == "date":
+                if not _all(pc.match_substring_regex(present, _DATE)) or pc.any(pc.starts_with(present, "0000")).as_py():
+                    return None
+                out = pc.cast(pc.if_else(missing, None, column), pa.date32())
+            elif field.type == "boolean":
+                if not _all(pc.is_in(present, value_set=pa.array(_TRUE + _FALSE))):
+                    return None
+                out = pc.is_in(pc.if_else(missing, None, column), value_set=pa.array(_TRUE))
+                out = pc.if_else(missing, None, out)
+            else:
+                if "enum" in constraints and not _all(pc.is_in(present, value_set=pa.array(constraints["enum"],
+                                                                                            pa.string()))):
+                    return None
+                if "pattern" in constraints and not _all(pc.match_substring_regex(
+                        present, f"^(?:{constraints['pattern']})$")):
+                    return None
+                out = pc.if_else(missing, None, column)
+        except (pa.ArrowException, ValueError, OverflowError):
+            return None
+        if constraints.get("unique") and pc.count_distinct(out, mode="only_valid").as_py() != len(present):
+            return None
+        typed.append(out)
+    return typed
+
+
+def _all(mask) -> bool:
+    import pyarrow.compute as pc
+    return len(mask) == 0 or bool(pc.all(mask).as_py())
+
+
+def _blank_row(masks) -> bool:
+    """Whether a row has every cell missing (frictionless reports it as a blank row)."""
+    import pyarrow.compute as pc
+    blank = masks[0]
+    for mask in masks[1:]:
+        blank = pc.and_(blank, mask)
+    return bool(pc.any(blank).as_py())
+
+
+def _unique_keys(schema, fields, typed) -> bool:
+    """No primary key repeated (its cells are never missing: ``_typed_columns`` saw to that)."""
+    import pyarrow as pa
+    key = list(schema.primary_key)
+    if not key:
+        return True
+    index = {f.name: i for i, f in enumerate(fields)}
+    if len(key) == 1:
+        import pyarrow.compute as pc
+        column = typed[index[key[0]]]
+        return pc.count_distinct(column).as_py() == len(column)
+    table = pa.table({f"k{n}": typed[index[name]] for n, name in enumerate(key)})
+    return table.group_by([f"k{n}" for n in range(len(key))]).aggregate([]).num_rows == table.num_rows
+
+
+def _python_values(field, column, strings) -> list:
+    """A column's cells as the Python values frictionless gives (numbers as ``Decimal`` of their text)."""
+    if field.type == "number":
+        return [Decimal(s) if s else None for s in strings.to_pylist()]
+    if field.type == "date":  # pyarrow makes dates one by one in Python: five times slower than this
+        import pyarrow as pa
+        made: dict = {None: None}  # a day repeated is one object
+        return [made[d] if d in made else made.setdefault(d, dt.date.fromordinal(d + _EPOCH))
+                for d in column.cast(pa.int32()).to_pylist()]
+    return column.to_pylist()
+
+
+_EPOCH = dt.date(1970, 1, 1).toordinal()  # date32 counts days from 1970-01-01
