@@ -109,6 +109,19 @@ for folder in sorted(Path(sys.argv[1]).iterdir()):
 print(f"frictionless: {errors} errors")
 """
 
+TABLE_CHECK = f"""
+import sys
+from pathlib import Path
+sys.path.insert(0, {str(ROOT)!r})
+from frictionless import Package
+from opentally import csv_checks, fastpath
+folder = Path(sys.argv[1])
+resource = Package(str(folder / "datapackage.json")).resources[0]
+path = folder / resource.path
+proof = fastpath.prove(resource, path, csv_checks.check_csv(path, resource.path, "utf-8"))
+print(f"fast path: {{'proven valid, ' + format(proof.rows, ',') + ' typed rows' if proof else 'left to frictionless'}}")
+"""
+
 MKDOCS = """
 import sys
 from pathlib import Path
@@ -231,6 +244,11 @@ def main() -> None:
                                               str(big / "datapackages" / "large")], tmp)
             row(f"project: validate, one resource of {args.large:,} rows", v_seconds, v_memory,
                 "the fast path, the project's own checks, the chart's data", f"{f_seconds / v_seconds:.1f}x faster")
+            # The same work as frictionless's alone: the file's bytes and quotes (csv_checks), then every
+            # cell typed and checked against the schema, handed over as typed rows (fastpath).
+            t_seconds, t_memory, t_out = measure([PYTHON, "-c", TABLE_CHECK, str(big / "datapackages" / "large")], tmp)
+            row(f"project: the table's validation alone, {args.large:,} rows", t_seconds, t_memory, t_out.strip(),
+                f"{f_seconds / t_seconds:.1f}x faster")
             seconds, memory, large_out = measure([PYTHON, str(ROOT / "build.py"), "build", "--project", str(big), "--out",
                                                   str(tmp / "large-site")], tmp, env)
             row(f"project: full build, one resource of {args.large:,} rows", seconds, memory, stages(large_out),

@@ -711,10 +711,16 @@ def _tables(package: Package, collector: _Collector, report) -> dict:
 
 # What frictionless raises, instead of reporting an error, on some descriptors its profiles let through
 # (a foreign key whose "fields" is a number, a list where a schema is expected...).
-_FRICTIONLESS_FAULTS = (TypeError, AttributeError, KeyError, IndexError, ValueError, AssertionError, RecursionError)
+_FRICTIONLESS_FAULTS = (TypeError, AttributeError, KeyError, IndexError, ValueError, AssertionError, RecursionError,
+                        re.error)
 
 
 def _frictionless_fault(exc: Exception, where: str) -> Issue:
+    if isinstance(exc, re.error):  # a "pattern" constraint frictionless compiles as "^PATTERN$"
+        return error("descriptor-error", where,
+                     f'a "pattern" constraint is not a regular expression frictionless can use: {exc}',
+                     'correct the field\'s "pattern": frictionless reads it as ^PATTERN$ with Python\'s re module, '
+                     "so flags such as (?i) cannot be used, and brackets and parentheses must be closed")
     return error("descriptor-error", where,
                  f"the descriptor cannot be checked: frictionless stops on it ({type(exc).__name__}: {exc})",
                  "a property has a value of the wrong kind (a number or text where a list or an object is expected, "

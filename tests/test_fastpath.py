@@ -132,6 +132,7 @@ CSV_CASES = [
     _case("crlf", GOOD.replace("\n", "\r\n"), valid=True),
     _case("quoted commas and newlines", 'label,n,x,day,ok\n"a, b",1,1,2020-01-01,true\n"c\nd",2,2,2020-01-02,false\n',
           valid=True),
+    _case("quoted line break in a file of CRLF", 'label,n,x,day,ok\r\n"c\r\nd",2,2,2020-01-02,false\r\n', valid=True),
     _case("doubled quotes", 'label,n,x,day,ok\n"say ""hi""",1,1,2020-01-01,true\n', valid=True),
     _case("header only", "label,n,x,day,ok\n", valid=True),
     _case("no final newline", GOOD.rstrip("\n"), valid=True),
@@ -237,6 +238,10 @@ CSV_CASES = [
           fields=[{"name": "label", "type": "string", "constraints": {"pattern": "[a-z]+"}}, *FIELDS[1:]]),
     _case("pattern and a final newline", 'label,n,x,day,ok\n"ab\n",1,1,2020-01-01,true\n',
           fields=[{"name": "label", "type": "string", "constraints": {"pattern": "[a-z]+"}}, *FIELDS[1:]]),
+    _case("pattern with inline flags", "label,n,x,day,ok\nABC,1,1,2020-01-01,true\n",
+          fields=[{"name": "label", "type": "string", "constraints": {"pattern": "(?i)abc"}}, *FIELDS[1:]]),
+    _case("pattern with lookahead", "label,n,x,day,ok\nab,1,1,2020-01-01,true\n",
+          fields=[{"name": "label", "type": "string", "constraints": {"pattern": "(?=a)ab"}}, *FIELDS[1:]]),
     _case("pattern with alternation", "label,n,x,day,ok\nbz,1,1,2020-01-01,true\n",
           fields=[{"name": "label", "type": "string", "constraints": {"pattern": "a|b"}}, *FIELDS[1:]]),
     _case("pattern with unicode digits", "label,n,x,day,ok\n٣,1,1,2020-01-01,true\n",
@@ -321,3 +326,15 @@ def test_the_fast_path_is_off_for_small_files_unless_asked(tmp_path, monkeypatch
     assert fastpath.wanted(big)
     monkeypatch.setenv(fastpath.SETTING, "off")
     assert not fastpath.wanted(big)
+
+
+def test_a_pattern_python_cannot_compile_is_an_error_not_a_traceback(tmp_path, monkeypatch):
+    """Found by the cases above: frictionless raises re.error on "(?i)abc" (read as ^(?i)abc$)."""
+    folder = tmp_path / "flags"
+    _write_case(folder, "flags", "label,n,x,day,ok\nABC,1,1,2020-01-01,true\n",
+                [{"name": "label", "type": "string", "constraints": {"pattern": "(?i)abc"}}, *FIELDS[1:]], {}, {})
+    monkeypatch.chdir(tmp_path)
+    findings, _, _ = _validate([folder], "always", monkeypatch)
+    assert [(f[1], f[5]) for f in findings if f[0] == "error"] == [
+        ("descriptor-error", 'a "pattern" constraint is not a regular expression frictionless can use: '
+                             "global flags not at the start of the expression at position 1")]
