@@ -14,12 +14,14 @@ What it proves, on a resource whose one local CSV file is UTF-8 (no byte-order m
 with double quotes (as frictionless reads it: ``csv_checks`` sniffs the dialect the same way):
 
 * the header is the schema's field names, in order; every record has as many cells;
-* each cell is missing (``""``, the default ``missingValues``) or in plain form for its type:
-  ``string`` (default format) anything; ``integer`` ``-?[0-9]+`` within 64 bits; ``number``
-  ``-?[0-9]+(.[0-9]+)?``; ``date`` (default format) ``YYYY-MM-DD``, a real day of year 1 or later;
-  ``boolean`` frictionless's default true and false words;
+* each cell is missing (one of the schema's ``missingValues``, by default ``""``) or in plain form
+  for its type: ``string`` (default format) anything; ``integer`` ``-?[0-9]+`` within 64 bits;
+  ``number`` ``-?[0-9]+(.[0-9]+)?``; ``date`` (default format) ``YYYY-MM-DD``, a real day of year 1
+  or later; ``boolean`` frictionless's default true and false words;
 * constraints ``required``, ``unique`` (not on numbers), ``minimum``/``maximum`` (integers),
-  ``enum`` (strings), and the primary key (no missing cell, no repeated key);
+  ``enum`` and ``pattern`` (strings; a pattern only from the subset ``_SAFE_PATTERN`` reads the
+  same in pyarrow's RE2 as in Python), and the primary key (no missing cell, no repeated key);
+* foreign keys of one field, to this resource or to one proven before it (``refers_elsewhere``);
 * no row whose cells are all missing (frictionless's blank row).
 
 Cells are split the way Python's ``csv`` module splits them: a file with no quote character has
@@ -90,9 +92,8 @@ def prove(resource, path: Path, checked: CsvCheck, proven: dict[str, Proof] | No
         return None
     schema = resource.schema
     fields = list(schema.fields)
-    missing_values = _missing_values(schema)
-    if (missing_values is None or not fields or not all(_plain_field(f) for f in fields)
-            or not _plain_key(schema, fields)):
+    missing_values = _plain_schema(schema, fields)
+    if missing_values is None or not all(_plain_field(f) for f in fields):
         return None
     references = _references(resource, proven or {})
     if references is None:
@@ -191,12 +192,17 @@ _SAFE_PATTERN = re.compile(
     rf"|\((?!\?)|\(\?:|\)|\.|(?<!\()[?*+]|\{{\d+(?:,\d*)?\}})*")  # "(?i)", "(?=", "(?P<": not the same
 
 
-def _plain_key(schema, fields) -> bool:
+def _plain_schema(schema, fields) -> list[str] | None:
+    """The schema's missing values, when the schema has only what the fast path checks: its fields
+    (named once each), a primary key of them, missing values given as text, and foreign keys."""
     descriptor = schema.to_descriptor()
     if set(descriptor) - {"fields", "primaryKey", "missingValues", "foreignKeys"}:  # fieldsMatch, uniqueKeys...
-        return False
+        return None
     names = {f.name for f in fields}
-    return all(name in names for name in schema.primary_key) and len(names) == len(fields)
+    if not fields or len(names) != len(fields) or not all(name in names for name in schema.primary_key):
+        return None
+    values = descriptor.get("missingValues", [""])
+    return values if isinstance(values, list) and all(isinstance(v, str) for v in values) else None
 
 
 def _plain_bytes(path: Path, checked: CsvCheck) -> bool:
@@ -217,11 +223,6 @@ def _plain_bytes(path: Path, checked: CsvCheck) -> bool:
         return False
 
 
-def _missing_values(schema) -> list[str] | None:
-    values = schema.to_descriptor().get("missingValues", [""])
-    return values if isinstance(values, list) and all(isinstance(v, str) for v in values) else None
-
-
 def _references(resource, proven: dict[str, Proof]) -> list[tuple[str, Proof | None, str]] | None:
     """Each foreign key as (field, the proof of the resource it names, or None for this resource,
     the field named there): one field each, of the same type, naming a resource proven already or
@@ -234,12 +235,24 @@ def _references(resource, proven: dict[str, Proof]) -> list[tuple[str, Proof | N
         if not (isinstance(fields, list) and isinstance(target, list) and len(fields) == len(target) == 1
                 and isinstance(other, str) and fields[0] in types):
             return None
-        source = None if other in ("", resource.name) else proven.get(other)
+        itself = _names_itself(resource, reference)
+        source = None if itself else proven.get(other)
         named = types.get(target[0]) if source is None else getattr(source.table.field(target[0]), "type", None)
-        if (source is None and other not in ("", resource.name)) or named != types[fields[0]]:
+        if (source is None and not itself) or named != types[fields[0]]:
             return None
         found.append((fields[0], source, target[0]))
     return found
+
+
+def refers_elsewhere(resource) -> bool:
+    """Whether a foreign key of the resource names another resource (which must be proven first)."""
+    return any(not _names_itself(resource, k.get("reference") or {})
+               for k in resource.schema.foreign_keys if isinstance(k, dict))
+
+
+def _names_itself(resource, reference: dict) -> bool:
+    """Whether a foreign key's reference is to its own resource (named, or "" as the standard allows)."""
+    return reference.get("resource") in ("", resource.name)
 
 
 # --- the checks, a column at a time ----------------------------------------------------------------
@@ -255,7 +268,8 @@ def _typed_columns(fields, columns, masks, key: set[str]) -> list | None:
         constraints = field.constraints or {}
         if (constraints.get("required") or field.name in key) and pc.any(missing).as_py():
             return None
-        present = pc.drop_null(pc.if_else(missing, None, column))
+        nulled = pc.if_else(missing, None, column)
+        present = pc.drop_null(nulled)
         try:
             if field.type == "integer":
                 if not _all(pc.match_substring_regex(present, _INTEGER)):
@@ -265,20 +279,19 @@ def _typed_columns(fields, columns, masks, key: set[str]) -> list | None:
                     return None
                 if "maximum" in constraints and len(values) and pc.max(values).as_py() > constraints["maximum"]:
                     return None
-                out = pc.cast(pc.if_else(missing, None, column), pa.int64())
+                out = pc.cast(nulled, pa.int64())
             elif field.type == "number":
                 if not _all(pc.match_substring_regex(present, _NUMBER)):
                     return None
-                out = pc.if_else(missing, None, column)
+                out = nulled
             elif field.type == "date":
                 if not _all(pc.match_substring_regex(present, _DATE)) or pc.any(pc.starts_with(present, "0000")).as_py():
                     return None
-                out = pc.cast(pc.if_else(missing, None, column), pa.date32())
+                out = pc.cast(nulled, pa.date32())
             elif field.type == "boolean":
                 if not _all(pc.is_in(present, value_set=pa.array(_TRUE + _FALSE))):
                     return None
-                out = pc.is_in(pc.if_else(missing, None, column), value_set=pa.array(_TRUE))
-                out = pc.if_else(missing, None, out)
+                out = pc.if_else(missing, None, pc.is_in(column, value_set=pa.array(_TRUE)))
             else:
                 if "enum" in constraints and not _all(pc.is_in(present, value_set=pa.array(constraints["enum"],
                                                                                             pa.string()))):
@@ -286,7 +299,7 @@ def _typed_columns(fields, columns, masks, key: set[str]) -> list | None:
                 if "pattern" in constraints and not _all(pc.match_substring_regex(
                         present, f"^(?:{constraints['pattern']})$")):
                     return None
-                out = pc.if_else(missing, None, column)
+                out = nulled
         except (pa.ArrowException, ValueError, OverflowError):
             return None
         if constraints.get("unique") and pc.count_distinct(out, mode="only_valid").as_py() != len(present):

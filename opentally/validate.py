@@ -655,12 +655,8 @@ def _proofs(loaded: LoadedPackage, package: Package, indexes: list[int], csv_rea
     tried = [(index, resource) for index, resource in zip(indexes, package.resources)
              if resource.tabular and isinstance(resource.path, str) and len(csv_read.get(index) or []) == 1
              and fastpath.wanted(loaded.directory / resource.path)]
-
-    def others(resource) -> bool:  # whether a foreign key names another resource, tried after the rest
-        return any((k.get("reference") or {}).get("resource") not in ("", resource.name)
-                   for k in resource.schema.foreign_keys if isinstance(k, dict))
-
-    for index, resource in sorted(tried, key=lambda item: others(item[1])):
+    # A resource whose foreign key names another is tried after the rest, which it may need proven.
+    for index, resource in sorted(tried, key=lambda item: fastpath.refers_elsewhere(item[1])):
         proof = fastpath.prove(resource, loaded.directory / resource.path, csv_read[index][0], proofs)
         if proof is not None:
             proofs[resource.name] = proof

@@ -18,19 +18,21 @@ import pytest
 
 from hostile_cases import CASES, OUTSIDE_MARKER, World
 from opentally import cache, fastpath, load, validate
+from opentally.load import display_path
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_CORPUS = ROOT.parent / "shared" / "corpus"
 
 
 def _validate(folders: list[Path], mode: str, monkeypatch) -> tuple[list, dict, dict[str, bool]]:
-    """(findings, tables, {resource: proven}) of validating ``folders`` with the fast path ``mode``."""
+    """(findings, tables, {file: proven}) of validating ``folders`` with the fast path ``mode``; each
+    file tried is named as the findings name it."""
     proven: dict[str, bool] = {}
     real = fastpath.prove
 
     def prove(resource, path, checked, so_far=None):
         proof = real(resource, path, checked, so_far)
-        proven[resource.name] = proof is not None
+        proven[display_path(path)] = proof is not None
         return proof
 
     monkeypatch.setenv(fastpath.SETTING, mode)
@@ -74,7 +76,7 @@ def test_every_fixture_package_gives_the_same_findings_and_rows_both_ways(folder
     findings, proven = _same_both_ways([copy], monkeypatch)
     assert proven, "the fast path was tried on no resource"
     errors = {f[2] for f in findings if f[0] == "error"}
-    assert not any(proven[name] and any(name in path for path in errors) for name in proven)
+    assert not [path for path in errors if proven.get(path)]
 
 
 def test_the_shipped_package_is_proven_valid_by_the_fast_path(tmp_path, monkeypatch):
@@ -115,6 +117,11 @@ def test_every_hostile_case_gives_the_same_findings_both_ways(tmp_path, monkeypa
 FIELDS = [{"name": "label", "type": "string"}, {"name": "n", "type": "integer"}, {"name": "x", "type": "number"},
           {"name": "day", "type": "date"}, {"name": "ok", "type": "boolean"}]
 GOOD = "label,n,x,day,ok\na,1,1.5,2020-02-29,true\nb,-0,2,2021-12-31,0\nc,007,,,\n"
+
+
+def _label(**constraints) -> list[dict]:
+    """The fields, with these constraints on the first, "label" (text)."""
+    return [{"name": "label", "type": "string", "constraints": constraints}, *FIELDS[1:]]
 
 
 def _case(name: str, text: str | bytes, fields=None, schema: dict | None = None, resource: dict | None = None,
@@ -181,15 +188,15 @@ CSV_CASES = [
     _case("semicolons declared", "label;n;x;day;ok\na;1;1;2020-01-01;true\n", resource={"dialect": {"delimiter": ";"}}),
     _case("tabs", "label\tn\tx\tday\tok\na\t1\t1\t2020-01-01\ttrue\n"),
     _case("required missing", "label,n,x,day,ok\n,1,1,2020-01-01,true\n",
-          fields=[{"name": "label", "type": "string", "constraints": {"required": True}}, *FIELDS[1:]]),
+          fields=_label(required=True)),
     _case("required present", "label,n,x,day,ok\na,1,1,2020-01-01,true\n",
-          fields=[{"name": "label", "type": "string", "constraints": {"required": True}}, *FIELDS[1:]], valid=True),
+          fields=_label(required=True), valid=True),
     _case("unique repeated", "label,n,x,day,ok\na,1,1,2020-01-01,true\na,2,2,2020-01-02,false\n",
-          fields=[{"name": "label", "type": "string", "constraints": {"unique": True}}, *FIELDS[1:]]),
+          fields=_label(unique=True)),
     _case("unique integers equal as numbers", "label,n,x,day,ok\na,1,1,2020-01-01,true\nb,01,2,2020-01-02,false\n",
           fields=[FIELDS[0], {"name": "n", "type": "integer", "constraints": {"unique": True}}, *FIELDS[2:]]),
     _case("unique with missing cells", "label,n,x,day,ok\n,1,1,2020-01-01,true\n,2,2,2020-01-02,false\n",
-          fields=[{"name": "label", "type": "string", "constraints": {"unique": True}}, *FIELDS[1:]], valid=True),
+          fields=_label(unique=True), valid=True),
     _case("unique numbers", "label,n,x,day,ok\na,1,1.0,2020-01-01,true\nb,2,1.00,2020-01-02,false\n",
           fields=[*FIELDS[:2], {"name": "x", "type": "number", "constraints": {"unique": True}}, *FIELDS[3:]]),
     _case("primary key repeated", "label,n,x,day,ok\na,1,1,2020-01-01,true\na,2,2,2020-01-02,false\n",
@@ -213,13 +220,13 @@ CSV_CASES = [
     _case("minimum as text", "label,n,x,day,ok\na,5,1,2020-01-01,true\n",
           fields=[FIELDS[0], {"name": "n", "type": "integer", "constraints": {"minimum": "3"}}, *FIELDS[2:]]),
     _case("enum broken", "label,n,x,day,ok\nz,1,1,2020-01-01,true\n",
-          fields=[{"name": "label", "type": "string", "constraints": {"enum": ["a", "b"]}}, *FIELDS[1:]]),
+          fields=_label(enum=["a", "b"])),
     _case("enum kept", "label,n,x,day,ok\na,1,1,2020-01-01,true\n,2,2,2020-01-02,false\n",
-          fields=[{"name": "label", "type": "string", "constraints": {"enum": ["a", "b"]}}, *FIELDS[1:]], valid=True),
+          fields=_label(enum=["a", "b"]), valid=True),
     _case("pattern", "label,n,x,day,ok\na1,1,1,2020-01-01,true\n",
-          fields=[{"name": "label", "type": "string", "constraints": {"pattern": "[a-z]"}}, *FIELDS[1:]]),
+          fields=_label(pattern="[a-z]")),
     _case("max length", "label,n,x,day,ok\nabc,1,1,2020-01-01,true\n",
-          fields=[{"name": "label", "type": "string", "constraints": {"maxLength": 2}}, *FIELDS[1:]]),
+          fields=_label(maxLength=2)),
     _case("missing values", "label,n,x,day,ok\na,NA,1,2020-01-01,true\n", schema={"missingValues": ["", "NA"]}),
     _case("true values", "label,n,x,day,ok\na,1,1,2020-01-01,yes\n",
           fields=[*FIELDS[:4], {"name": "ok", "type": "boolean", "trueValues": ["yes"]}]),
@@ -232,20 +239,19 @@ CSV_CASES = [
     _case("one column with an empty line", "label\na\n\nb\n", fields=[FIELDS[0]]),
     _case("one column", "label\na\nb\n", fields=[FIELDS[0]], valid=True),
     _case("pattern kept", "label,n,x,day,ok\nab-c,1,1,2020-01-01,true\nz9,2,2,2020-01-02,false\n",
-          fields=[{"name": "label", "type": "string", "constraints": {"pattern": "[a-z0-9]+(-[a-z0-9]+)*"}},
-                  *FIELDS[1:]], valid=True),
+          fields=_label(pattern="[a-z0-9]+(-[a-z0-9]+)*"), valid=True),
     _case("pattern broken", "label,n,x,day,ok\nAB,1,1,2020-01-01,true\n",
-          fields=[{"name": "label", "type": "string", "constraints": {"pattern": "[a-z]+"}}, *FIELDS[1:]]),
+          fields=_label(pattern="[a-z]+")),
     _case("pattern and a final newline", 'label,n,x,day,ok\n"ab\n",1,1,2020-01-01,true\n',
-          fields=[{"name": "label", "type": "string", "constraints": {"pattern": "[a-z]+"}}, *FIELDS[1:]]),
+          fields=_label(pattern="[a-z]+")),
     _case("pattern with inline flags", "label,n,x,day,ok\nABC,1,1,2020-01-01,true\n",
-          fields=[{"name": "label", "type": "string", "constraints": {"pattern": "(?i)abc"}}, *FIELDS[1:]]),
+          fields=_label(pattern="(?i)abc")),
     _case("pattern with lookahead", "label,n,x,day,ok\nab,1,1,2020-01-01,true\n",
-          fields=[{"name": "label", "type": "string", "constraints": {"pattern": "(?=a)ab"}}, *FIELDS[1:]]),
+          fields=_label(pattern="(?=a)ab")),
     _case("pattern with alternation", "label,n,x,day,ok\nbz,1,1,2020-01-01,true\n",
-          fields=[{"name": "label", "type": "string", "constraints": {"pattern": "a|b"}}, *FIELDS[1:]]),
+          fields=_label(pattern="a|b")),
     _case("pattern with unicode digits", "label,n,x,day,ok\n٣,1,1,2020-01-01,true\n",
-          fields=[{"name": "label", "type": "string", "constraints": {"pattern": "\\d+"}}, *FIELDS[1:]]),
+          fields=_label(pattern="\\d+")),
     _case("missing values listed", "label,n,x,day,ok\na,NA,1,2020-01-01,true\nb,,2,n/a,false\n",
           schema={"missingValues": ["", "NA", "n/a"]}, valid=True),
     _case("missing values without the empty string", "label,n,x,day,ok\na,,1,2020-01-01,true\n",
@@ -284,7 +290,7 @@ def _write_case(folder: Path, name: str, text: str | bytes, fields, schema: dict
 
 
 def test_bad_input_gives_the_same_findings_both_ways_and_is_never_proven_valid(tmp_path, monkeypatch):
-    """All the cases in one validation (each its own package), then each case's verdicts checked."""
+    """All the cases in one validation each way (each case its own package), then each case's verdicts."""
     folders = []
     for n, (name, text, fields, schema, resource, _) in enumerate(CSV_CASES):
         folder = tmp_path / f"case-{n:03d}"
@@ -301,18 +307,11 @@ def test_bad_input_gives_the_same_findings_both_ways_and_is_never_proven_valid(t
 
         assert mine(fast) == mine(slow), f"case {name!r}: the fast path and frictionless disagree"
         errors = [f for f in mine(slow)[0] if f[0] == "error" and f[2].endswith("table.csv")]
+        proved = fast[2].get(f"{where}data/table.csv", False)
+        assert not (errors and proved), f"case {name!r}: proven valid, but frictionless finds {errors}"
         if valid:
             assert not errors, f"case {name!r} should be valid: {errors}"
-    # The proofs, by package (each case's resource is "table"): re-run each case on its own to know
-    # which the fast path proved, since the names repeat across packages.
-    proved = {}
-    for n, (name, text, fields, schema, resource, valid) in enumerate(CSV_CASES):
-        _, _, proven = _validate([folders[n]], "always", monkeypatch)
-        proved[name] = proven.get("table", False)
-        errors = [f for f in fast[0] if f"case-{n:03d}/" in f[2] and f[0] == "error" and f[2].endswith("table.csv")]
-        assert not (errors and proved[name]), f"case {name!r}: proven valid, but frictionless finds {errors}"
-        if valid:
-            assert proved[name], f"case {name!r}: plain and valid, yet not proven by the fast path"
+            assert proved, f"case {name!r}: plain and valid, yet not proven by the fast path"
 
 
 def test_the_fast_path_is_off_for_small_files_unless_asked(tmp_path, monkeypatch):
@@ -332,7 +331,7 @@ def test_a_pattern_python_cannot_compile_is_an_error_not_a_traceback(tmp_path, m
     """Found by the cases above: frictionless raises re.error on "(?i)abc" (read as ^(?i)abc$)."""
     folder = tmp_path / "flags"
     _write_case(folder, "flags", "label,n,x,day,ok\nABC,1,1,2020-01-01,true\n",
-                [{"name": "label", "type": "string", "constraints": {"pattern": "(?i)abc"}}, *FIELDS[1:]], {}, {})
+                _label(pattern="(?i)abc"), {}, {})
     monkeypatch.chdir(tmp_path)
     findings, _, _ = _validate([folder], "always", monkeypatch)
     assert [(f[1], f[5]) for f in findings if f[0] == "error"] == [
