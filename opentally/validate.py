@@ -598,7 +598,7 @@ def _run_frictionless(loaded: LoadedPackage, unsafe: set[int],
     resources = descriptor.get("resources")
     kept_indexes = [i for i in range(len(resources)) if i not in unsafe] if isinstance(resources, list) else []
     if isinstance(resources, list):
-        descriptor["resources"] = [r for i, r in enumerate(resources) if i not in unsafe]
+        descriptor["resources"] = [resources[i] for i in kept_indexes]
     listed = resources if isinstance(resources, list) else []
     skipped = {r.get("name") for i, r in enumerate(listed) if i in unsafe and isinstance(r, dict)
                and isinstance(r.get("name"), str)}
