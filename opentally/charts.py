@@ -1038,19 +1038,31 @@ def _with_hover_points(spec: dict) -> dict:
     return {**outer, "layer": [{"mark": mark, "encoding": drawn}, hover]}
 
 
-def _static_spec(spec: dict, width: int | None = None) -> dict:
-    """The spec without its hover layers (a static drawing has no pointer to hover with), ``width`` px
-    wide where the page's chart takes its container's width."""
-    if width is not None and isinstance(spec, dict) and spec.get("width") == "container":
-        return {**_static_spec(spec), "width": width}
+def _static_spec(spec: dict, width: int) -> dict:
+    """The spec of a static drawing: without its hover layers (a drawing has no pointer to hover
+    with), ``width`` px wide where the page's chart takes its container's width, and without Vega's
+    ARIA attributes on every mark and axis (``config.aria``): the drawing is one ``role="img"`` with a
+    title and description (``_accessible_svg``), so assistive technology reads none of them, and they
+    were a quarter of each SVG's bytes."""
+    result = _without_hover(spec)
+    if not isinstance(result, dict):
+        return result
+    if result.get("width") == "container":
+        result["width"] = width
+    config = result.get("config")
+    result["config"] = {**(config if isinstance(config, dict) else {}), "aria": False}
+    return result
+
+
+def _without_hover(spec: dict) -> dict:
     if not isinstance(spec, dict):
         return spec
     result = {}
     for key, value in spec.items():
         if key == "layer" and isinstance(value, list):
-            value = [_static_spec(v) for v in value if not (isinstance(v, dict) and v.get("name") == HOVER_LAYER)]
+            value = [_without_hover(v) for v in value if not (isinstance(v, dict) and v.get("name") == HOVER_LAYER)]
         elif key in ("spec", "concat", "hconcat", "vconcat"):
-            value = [_static_spec(v) for v in value] if isinstance(value, list) else _static_spec(value)
+            value = [_without_hover(v) for v in value] if isinstance(value, list) else _without_hover(value)
         result[key] = value
     return result
 

@@ -47,7 +47,7 @@ class SiteSettings:
     site_url: str = ""  # absolute URL the site is published at, ending in "/", or "" when not set
     repo_url: str = ""  # the project's repository on the web (e.g. https://github.com/org/repo), or ""
     edit_branch: str = "main"  # the branch "Edit this data" links open in the repository's editor
-    chart_png: bool = True  # offer each chart as a PNG too (``extra: opentally: chart_png: false`` in mkdocs.yml: not)
+    chart_png: bool = False  # offer each chart as a PNG too, when mkdocs.yml asks (``extra: opentally: chart_png: true``)
 
     def absolute(self, target: str) -> str:
         """The URL of a docs-relative file: absolute when ``site_url`` is set, else relative to the root."""

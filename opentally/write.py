@@ -66,7 +66,7 @@ def site_settings(config_file: Path) -> SiteSettings:
     return SiteSettings(site_name=str(config.get("site_name") or SiteSettings.site_name),
                         site_url=site_url if site_url.startswith(("https://", "http://")) else "",
                         repo_url=repo_url if repo_url.startswith("https://") else "", edit_branch=branch,
-                        chart_png=ours.get("chart_png") is not False)
+                        chart_png=ours.get("chart_png") is True)
 
 
 def write_site(rendered: RenderedSite, site_src: Path, config_file: Path, out: Path, build_date) -> WrittenSite:

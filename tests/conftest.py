@@ -190,7 +190,7 @@ CONFIGURED_REPO_URL = "https://github.com/example-org/open-tally"
 @pytest.fixture(scope="session")
 def configured_site(tmp_path_factory) -> Path:
     """The shipped site built as a publisher would configure it: ``SITE_URL`` set, and ``repo_url`` and
-    no PNG downloads in mkdocs.yml (a copy of the project, so the shipped mkdocs.yml is untouched)."""
+    PNG downloads in mkdocs.yml (a copy of the project, so the shipped mkdocs.yml is untouched)."""
     import os
 
     from opentally.pipeline import Project, build_site
@@ -200,8 +200,8 @@ def configured_site(tmp_path_factory) -> Path:
         shutil.copytree(ROOT / folder, project / folder)
     config = (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
     assert config.count("\nextra:\n") == 1
-    # A publisher of many charts may leave out the PNG downloads (``extra: opentally: chart_png``).
-    config = config.replace("\nextra:\n", "\nextra:\n  opentally:\n    chart_png: false\n")
+    # A publisher whose readers want chart images as PNG asks for them (``extra: opentally: chart_png``).
+    config = config.replace("\nextra:\n", "\nextra:\n  opentally:\n    chart_png: true\n")
     (project / "mkdocs.yml").write_text(config + f"\nrepo_url: {CONFIGURED_REPO_URL}\n", encoding="utf-8")
     previous = os.environ.get("SITE_URL")
     os.environ["SITE_URL"] = CONFIGURED_SITE_URL

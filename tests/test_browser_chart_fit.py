@@ -185,7 +185,7 @@ def test_a_qualifier_has_the_same_colour_on_every_chart_of_the_site(built_site, 
 
 
 def test_the_chart_images_carry_a_credit_line(site_server, desktop):
-    base, served = site_server
+    base, _ = site_server
     page, _ = open_page(desktop, base, DATASET)
     try:
         links = page.locator(".ot-chart__downloads a[download]")
@@ -196,8 +196,6 @@ def test_the_chart_images_carry_a_credit_line(site_server, desktop):
             words = " ".join(re.sub(r"<[^>]+>", " ", text.split("</desc>", 1)[1]).split())
             assert "Source: Metropolitan Police Service (2013)." in words, href
             assert "Licence: Open Government Licence v3.0." in words and "Open Tally" in words, href
-            png = (served / "data" / href.replace(".svg", ".png")).resolve()
-            assert png.read_bytes().startswith(b"\x89PNG")
     finally:
         page.close()
 

@@ -153,7 +153,7 @@ def test_every_declared_chart_has_a_static_drawing_a_data_table_and_downloads(si
         assert drawing.read_text(encoding="utf-8").lstrip().startswith("<svg")
         assert figure.select_one("details.ot-chart__data table tbody tr") is not None
         hrefs = [a["href"] for a in figure.select(".ot-chart__downloads a")]
-        for suffix in (".csv", ".svg", ".png", ".vl.json"):
+        for suffix in (".csv", ".svg", ".vl.json"):
             href = next(h for h in hrefs if h.endswith(suffix))
             assert (page_path.parent / href).resolve().is_file(), href
         assert any(h.endswith(f"#operation-nexus-{view['name']}") for h in hrefs)  # permalink

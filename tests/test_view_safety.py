@@ -303,7 +303,9 @@ def test_every_allowed_function_is_one_the_bundled_vega_knows():
 def test_accepted_expressions_validate_and_build(nexus_copy, workdir):
     for name in ("site_src", "templates"):
         shutil.copytree(ROOT / name, workdir / name)
-    shutil.copy(ROOT / "mkdocs.yml", workdir / "mkdocs.yml")
+    config = (ROOT / "mkdocs.yml").read_text(encoding="utf-8")  # with PNG downloads, drawn from the same spec
+    (workdir / "mkdocs.yml").write_text(config.replace("\nextra:\n", "\nextra:\n  opentally:\n    chart_png: true\n"),
+                                        encoding="utf-8")
     calculations = [{"calculate": text, "as": f"c{n}"} for n, text in enumerate(ACCEPTED[:-1])]
 
     def change(s):
