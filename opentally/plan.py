@@ -15,6 +15,7 @@ import os
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
+from functools import cached_property
 from pathlib import Path
 
 from frictionless import Package
@@ -137,6 +138,44 @@ class ResourcePlan:
 
 
 @dataclass(frozen=True)
+class Dictionary:
+    """The data dictionary of one or more tables of a package.
+
+    Tables whose fields are the same (name, title, type, format, unit, description and constraints of
+    every field, in the same order) and whose primary key is the same share one dictionary: the
+    dataset page shows it once, with the first of them, and names every table it describes; the
+    others link to it. What is compared is the fields as read, not where they were declared, so a
+    schema file used by several resources and identical inline schemas group alike."""
+
+    fields: tuple[FieldInfo, ...]
+    primary_key: tuple[str, ...]
+    resources: tuple[ResourcePlan, ...]  # every table with these fields, in the package's order
+
+    @property
+    def first(self) -> ResourcePlan:
+        """The table with which the page shows the dictionary."""
+        return self.resources[0]
+
+    @property
+    def shared(self) -> bool:
+        return len(self.resources) > 1
+
+    def shown_with(self, resource: ResourcePlan) -> bool:
+        """Whether the page shows the dictionary in ``resource``'s section (else it links to it)."""
+        return resource.name == self.first.name
+
+
+def dictionaries(resources) -> tuple[Dictionary, ...]:
+    """One dictionary per distinct list of fields (and primary key) among the tabular resources, in
+    the order of the first table of each; the one rule for which tables share a dictionary."""
+    groups: dict[tuple, list[ResourcePlan]] = {}
+    for resource in resources:
+        if resource.tabular:
+            groups.setdefault((resource.fields, resource.primary_key), []).append(resource)
+    return tuple(Dictionary(fields, key, tuple(members)) for (fields, key), members in groups.items())
+
+
+@dataclass(frozen=True)
 class ViewPlan:
     name: str
     key: str
@@ -183,6 +222,19 @@ class PackagePlan:
     downloads: tuple[Download, ...]
     modified: str
     period: tuple[date, date] | None = None  # the period the data covers (conventions.data_period)
+
+    @cached_property
+    def dictionaries(self) -> tuple[Dictionary, ...]:
+        """Its data dictionaries: one per distinct list of fields (``dictionaries``)."""
+        return dictionaries(self.resources)
+
+    def dictionary_of(self, resource: ResourcePlan) -> Dictionary | None:
+        """The dictionary that describes a table's fields (None for a resource that is not a table)."""
+        return self._dictionary_by_name.get(resource.name)
+
+    @cached_property
+    def _dictionary_by_name(self) -> dict[str, Dictionary]:
+        return {r.name: d for d in self.dictionaries for r in d.resources}
 
     @property
     def figures_linked(self) -> int:

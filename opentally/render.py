@@ -180,9 +180,13 @@ def make_environment(templates: Path) -> Environment:
     env.filters.update(cell=format_cell, md=markdown_text, filesize=file_size, long_date=long_date,
                        period=lambda period: dates.period_summary(*period),
                        period_days=lambda period: dates.period_days(*period))
+    # JSON in a page (a chart's spec, the JSON-LD) is written compactly, keys sorted; tojson still
+    # escapes <, >, & and ' as \u003c..., so contributor text cannot end the <script> it is in.
+    env.policies["json.dumps_kwargs"] = {"sort_keys": True, "separators": (",", ":")}
     env.globals.update(url=relative_url, row_anchor=row_anchor, chart_id=chart_id, resource_anchor=resource_anchor,
-                       is_quote_field=is_quote_field, provenance_sentence=provenance_sentence,
-                       repository_host=repository_host, repository_edit_url=repository_edit_url)
+                       dictionary_anchor=dictionary_anchor, is_quote_field=is_quote_field,
+                       provenance_sentence=provenance_sentence, repository_host=repository_host,
+                       repository_edit_url=repository_edit_url)
     return env
 
 
@@ -199,6 +203,11 @@ def chart_id(view: ViewPlan) -> str:
 
 def resource_anchor(resource: ResourcePlan) -> str:
     return "table-" + _slug(resource.name)
+
+
+def dictionary_anchor(resource: ResourcePlan) -> str:
+    """The id of the data dictionary shown with a table (``plan.Dictionary.first``)."""
+    return "dictionary-" + _slug(resource.name)
 
 
 def _slug(text: str) -> str:
@@ -343,10 +352,51 @@ def _csv(columns, rows) -> str:
     return out.getvalue()
 
 
-def _chart_fragment(env: Environment, output: _ChartOutput, page: str) -> str:
-    template = env.get_template("partials/chart.html.j2")
-    return template.render(view=output.view, files=output.files, svg=Markup(output.svg), page=page,
-                           view_page=output.package_page).strip()
+# The id of the one <script type="application/json"> of a page that holds the Vega-Lite ``config``
+# (the site's chart theme) its charts share; charts.js puts it back in each spec that has none.
+CHART_CONFIG_ID = "ot-chart-config"
+
+
+@dataclass(frozen=True)
+class _ChartConfig:
+    """The chart theme a page writes once, just before its first chart: the Vega-Lite config most of
+    its charts have (None when it has no chart)."""
+
+    config: dict | None = None
+
+    def inline_spec(self, view: ViewPlan) -> dict:
+        """The spec a chart's figure carries: without its ``config`` when that is the shared one; a
+        chart whose config differs keeps its own."""
+        spec = view.chart.spec
+        if self.config is not None and spec.get("config") == self.config:
+            return {k: v for k, v in spec.items() if k != "config"}
+        return spec
+
+
+def _chart_config(views: list[ViewPlan]) -> _ChartConfig:
+    """The config to write once on a page that shows ``views``: the one most of its charts have, the
+    first seen on a tie, so that the same page is the same bytes."""
+    configs = [json.dumps(v.chart.spec["config"], sort_keys=True) for v in views
+               if v.chart is not None and isinstance(v.chart.spec.get("config"), dict)]
+    if not configs:
+        return _ChartConfig()
+    counts: dict[str, int] = {}
+    for text in configs:
+        counts[text] = counts.get(text, 0) + 1
+    most = max(counts.values())
+    return _ChartConfig(json.loads(next(text for text in configs if counts[text] == most)))
+
+
+def _chart_fragment(env: Environment, output: _ChartOutput, page: str, shared: _ChartConfig = _ChartConfig(),
+                    carries_config: bool = False) -> str:
+    """A chart's figure. With ``shared``, its spec leaves out the page's shared config, which the chart
+    that ``carries_config`` (the page's first) writes just before its figure."""
+    view = output.view
+    drawn = view.chart is not None
+    return env.get_template("partials/chart.html.j2").render(
+        view=view, files=output.files, svg=Markup(output.svg), page=page, view_page=output.package_page,
+        spec=shared.inline_spec(view) if drawn else None,
+        chart_config=shared.config if drawn and carries_config else None, chart_config_id=CHART_CONFIG_ID).strip()
 
 
 def _table_fragment(env: Environment, package: PackagePlan, resource: ResourcePlan, rows, page: str,
@@ -396,7 +446,10 @@ def _render_package_page(env: Environment, package: PackagePlan, chart_html: dic
                          citing: list[tuple[str, str]] = ()) -> str:
     d = package.descriptor
     page = package.page
-    rendered_charts = {v.name: Markup(_chart_fragment(env, chart_html[v.key], page)) for v in package.views}
+    shared = _chart_config(list(package.views))
+    first = next((v.name for v in package.views if v.chart is not None), None)
+    rendered_charts = {v.name: Markup(_chart_fragment(env, chart_html[v.key], page, shared, v.name == first))
+                       for v in package.views}
 
     def table(resource, rows, from_page, caption, anchors, tools=""):
         return Markup(_table_fragment(env, package, resource, rows, from_page, caption, anchors, tools))
@@ -706,6 +759,10 @@ def _catalog_json(plan: SitePlan, settings: SiteSettings = SiteSettings()) -> st
 
 def _render_commentary(env: Environment, plan: SitePlan, page, chart_html: dict, fragments: dict) -> str:
     out, position = [], 0
+    shown = [_called_view(plan, call) for call in page.calls if call.kind == "chart"]
+    shared = _chart_config(shown)
+    carrier = next((i for i, call in enumerate(page.calls)
+                    if call.kind == "chart" and _called_view(plan, call).chart is not None), None)
     for index, call in enumerate(page.calls):
         out.append(page.text[position:call.start])
         position = call.end
@@ -717,8 +774,8 @@ def _render_commentary(env: Environment, plan: SitePlan, page, chart_html: dict,
             out.append(_figure_link(package.figures[call.ref], page.relative))
             continue
         if call.kind == "chart":
-            view = next(v for v in package.views if v.name == call.ref.split("/")[1])
-            html_text = _chart_fragment(env, chart_html[view.key], page.relative)
+            view = _called_view(plan, call)
+            html_text = _chart_fragment(env, chart_html[view.key], page.relative, shared, index == carrier)
         else:
             resource = next(r for r in package.resources if r.name == call.ref.split("/")[1])
             html_text = _table_fragment(env, package, resource, resource.preview, page.relative,
@@ -728,6 +785,12 @@ def _render_commentary(env: Environment, plan: SitePlan, page, chart_html: dict,
         out.append(token)
     out.append(page.text[position:])
     return "".join(out)
+
+
+def _called_view(plan: SitePlan, call) -> ViewPlan:
+    """The view a chart("package/view") macro shows."""
+    package, name = call.ref.split("/")
+    return next(v for v in plan.package(package).views if v.name == name)
 
 
 def _figure_link(figure: Figure, page: str) -> str:

@@ -71,10 +71,15 @@ def test_the_dataset_page_shows_metadata_dictionary_previews_sources_and_citatio
     assert meta["Version"] == "1.0.0"
     assert meta["Last changed"] == "26 November 2026"
     assert "Operation Nexus" in meta["Keywords"]
+    # Every table's fields are explained: by its own dictionary, or by the one it shares with the tables
+    # of the same fields, which names it and to which its section links (test_shared_dictionaries).
     for resource in descriptor["resources"]:
         if resource["path"].endswith(".csv"):
-            caption = page.find("caption", string=f"Data dictionary of {resource['title']}")
-            assert caption is not None, resource["name"]
+            section = page.find(id=f"table-{resource['name']}").find_next(class_="ot-resource")
+            own = section.select_one("details.ot-dictionary")
+            dictionary = own or page.find(id=section.select_one(".ot-dictionary-shared a")["href"].removeprefix("#"))
+            assert dictionary.caption.get_text().startswith("Data dictionary of "), resource["name"]
+            assert resource["title"] in dictionary.get_text(), resource["name"]
     # Every figure row has an anchor, and its quote links to the marked passage in the source page.
     row = page.find(id="outcomes-removed-from-uk")
     assert row is not None and "37" in row.get_text()

@@ -6,6 +6,11 @@
  * element, and only when that succeeds hides the static image. If anything fails, the static image
  * stays and a warning goes to the console.
  *
+ * The site's chart theme (the Vega-Lite "config", the same for every chart) is written once per
+ * page, in <script type="application/json" id="ot-chart-config"> before the first chart: a spec
+ * without a "config" of its own gets that one back before it is drawn, so it draws as the
+ * standalone spec of the chart's downloads does. A spec whose config differs keeps its own.
+ *
  * No eval: vega-embed is given {ast: true}, so Vega parses expressions to a syntax tree and
  * interprets them with the vega-interpreter that vega-embed 7 bundles (it resolves the interpreter
  * as vega.expressionInterpreter ?? options.expr ?? its own, and Vega 6 exports none). A
@@ -59,6 +64,12 @@
     var specNode = figure.querySelector("script.ot-chart__spec");
     if (!staticPart || !specNode) return;
     var spec = JSON.parse(specNode.textContent);
+    // Without a config of its own, the page's shared one (parsed afresh: Vega may keep what it gets).
+    if (!("config" in spec)) {
+      var shared = document.getElementById("ot-chart-config");
+      if (!shared) throw new Error("the page has no #ot-chart-config");
+      spec.config = JSON.parse(shared.textContent);
+    }
     var image = staticPart.querySelector("img");
     var target = document.createElement("div");
     target.className = "ot-chart__interactive";

@@ -5,6 +5,10 @@
  * descending; the header says which with aria-sort), and a table of more than a few rows gets a
  * labelled filter box that hides the rows that do not contain its text, with a live count of the
  * rows shown. Nothing is fetched; nothing runs from strings.
+ *
+ * A link to a closed disclosure (a <details> with an id: "Data dictionary: the same 13 fields as
+ * ..." leads to the dictionary several tables share) opens it. Without JavaScript it leads to the
+ * disclosure's summary, one click from open.
  */
 (function () {
   "use strict";
@@ -105,12 +109,31 @@
     addFilter(table, box);
   }
 
+  function disclosure(hash) {
+    var id;
+    try { id = decodeURIComponent(hash.slice(1)); } catch (error) { return null; }
+    var target = id ? document.getElementById(id) : null;
+    return target && target.tagName === "DETAILS" ? target : null;
+  }
+
+  function openTarget(hash) {
+    var target = disclosure(hash);
+    if (target) target.open = true;
+  }
+
   // A table inside a closed disclosure gets its controls when the disclosure first opens.
   function start() {
     Array.prototype.forEach.call(document.querySelectorAll("table[data-ot-table]"), function (table) {
       var closed = table.closest("details:not([open])");
       if (!closed) return enhance(table);
       closed.addEventListener("toggle", function () { if (closed.open) enhance(table); });
+    });
+    openTarget(location.hash);
+    window.addEventListener("hashchange", function () { openTarget(location.hash); });
+    // A click on a link to the disclosure the address already names changes no hash: open it here too.
+    document.addEventListener("click", function (event) {
+      var link = event.target.closest && event.target.closest('a[href^="#"]');
+      if (link) openTarget(link.getAttribute("href"));
     });
   }
 
