@@ -33,6 +33,7 @@ import heapq
 import io
 import json
 import math
+import itertools
 import multiprocessing
 import operator
 import os
@@ -54,7 +55,7 @@ from xml.sax.saxutils import escape
 import altair as alt
 import vl_convert
 
-from . import cache, chart_worker, dates, parallel, views
+from . import cache, chart_worker, dates, fastpath, parallel, views
 from .tables import Field, Table, read_table  # the typed table, shared by every stage
 from .issues import BuildError
 
@@ -218,12 +219,17 @@ def build_chart(view: dict, tables: dict[str, Table], key: str,
         raise BuildError(f"{key}: {message}", hint=hint)
     resources = views.view_resources(view, names)
     fields = _fields_of(tables, resources)
-    # Only the columns the spec reads are converted: a million rows of every column would be slow.
-    rows = _stacked_rows(tables, resources, fields, _needed_columns(kind, view["spec"], fields))
-    if kind == views.SIMPLE:
-        draft = _simple_draft(view["spec"], fields, rows)
-    else:
-        draft = _vega_lite_draft(view["spec"], fields, rows)
+    kept = tables[resources[0]].rows if len(resources) == 1 else None
+    # A table kept as columns is aggregated on its columns where it can be (see ``_bounded_columns``).
+    draft = (_simple_draft(view["spec"], fields, None, kept)
+             if kind == views.SIMPLE and isinstance(kept, fastpath.ColumnRows) else None)
+    if draft is None:
+        # Only the columns the spec reads are converted: a million rows of every column would be slow.
+        rows = _stacked_rows(tables, resources, fields, _needed_columns(kind, view["spec"], fields))
+        if kind == views.SIMPLE:
+            draft = _simple_draft(view["spec"], fields, rows)
+        else:
+            draft = _vega_lite_draft(view["spec"], fields, rows)
     title = _chart_title(view, tables, resources)
     summary, readout = _describe(draft, fields)
     description = _join(view.get("description"), summary)
@@ -285,7 +291,14 @@ def _stacked_rows(tables: dict[str, Table], resources: list[str], fields: dict[s
     # Text, integers and booleans are JSON values already: only the other columns are converted.
     converters = [(c, functools.partial(_json_value, field_type=fields[c].type)) for c in columns
                   if not all(f is None or f.type in _JSON_TYPES for f in (tables[r].field(c) for r in resources))]
-    stacked = [{c: row.get(c) for c in columns} for resource in resources for row in tables[resource].rows]
+    stacked: list[dict] = []
+    for resource in resources:
+        rows = tables[resource].rows
+        if isinstance(rows, fastpath.ColumnRows) and columns:  # rows kept as columns: none made whole
+            values = [rows.column(c) if c in rows.names else itertools.repeat(None, len(rows)) for c in columns]
+            stacked.extend(map(dict, map(zip, itertools.repeat(columns), zip(*values))))
+        else:
+            stacked.extend({c: row.get(c) for c in columns} for row in rows)
     for c, convert in converters:
         for row in stacked:
             row[c] = convert(row[c])
@@ -358,20 +371,29 @@ def _quoted(value) -> str:
 
 # --- simple views (datahub) ----------------------------------------------------------------------
 
-def _simple_draft(spec: dict, fields: dict[str, Field], rows: list[dict]) -> _Draft:
-    """A datahub "simple" view: ``group`` along x, each of ``series`` as a line or bars."""
+def _simple_draft(spec: dict, fields: dict[str, Field], rows: list[dict] | None,
+                  kept: fastpath.ColumnRows | None = None) -> _Draft | None:
+    """A datahub "simple" view: ``group`` along x, each of ``series`` as a line or bars. Drawn from
+    ``rows``, or from a table ``kept`` as columns; None when those columns cannot be aggregated as
+    they are (``_bounded_columns``): then the rows must be given."""
     group = fields[spec["group"]]
     series = [spec["series"]] if isinstance(spec["series"], str) else list(spec["series"])
     mark = "bar" if spec["type"] == "bar" else "line"
     kind = _kind_of(group)
-    units = _row_units(rows)
-    value_title = _value_title([fields[s] for s in series], units)
     roles = _Roles(mark, group.name, group.label, kind, tuple(series),
                    tuple(fields[s].label_with_unit for s in series))
     columns = (group.name, *series)
-    source_rows = len(rows)
-    rows, aggregation = _bounded(rows if rows and rows[0].keys() == set(columns) else
-                                 [{c: r[c] for c in columns} for r in rows], roles)
+    if kept is not None:
+        bounded = _bounded_columns(kept, roles)
+        if bounded is None:
+            return None
+        units, source_rows = _column_units(kept), len(kept)
+        rows, aggregation = bounded
+    else:
+        units, source_rows = _row_units(rows), len(rows)
+        rows, aggregation = _bounded(rows if rows and rows[0].keys() == set(columns) else
+                                     [{c: r[c] for c in columns} for r in rows], roles)
+    value_title = _value_title([fields[s] for s in series], units)
     # Categories read best down the side, where long labels fit; time and numbers run along x.
     horizontal = mark == "bar" and kind == "nominal"
     along, across = ("y", "x") if horizontal else ("x", "y")
@@ -423,6 +445,13 @@ def _value_title(series: list[Field], units: Sequence[str | None] = ()) -> str:
 def _row_units(rows: list[dict]) -> tuple[str | None, ...]:
     """Each row's unit where the table gives it per row, in a "unit" column (as observation tables do)."""
     return tuple(r.get("unit") if isinstance(r.get("unit"), str) else None for r in rows)
+
+
+def _column_units(kept: fastpath.ColumnRows) -> tuple[str | None, ...]:
+    """The distinct units of ``_row_units`` for a table kept as columns (each once: callers read their set)."""
+    if "unit" not in kept.names or kept.types[kept.names.index("unit")] != "string":
+        return (None,)
+    return tuple(kept.columns[kept.names.index("unit")].unique().to_pylist())
 
 
 def _kind_of(f: Field) -> str:
@@ -1167,19 +1196,155 @@ def _bounded(rows: list[dict], roles: _Roles) -> tuple[list[dict], str | None]:
     if many_bars:
         keyed, how = _largest_categories(rows, roles, MAX_CATEGORIES)
     elif len(distinct) <= buckets:
-        keyed = {v: v for v in distinct}
-        how = f"the {roles.op} of {', '.join(roles.measure_titles)} for each {roles.dimension_title}"
+        keyed, how = {v: v for v in distinct}, _each_category(roles)
     elif roles.dimension_kind in ("temporal", "quantitative"):
         keyed, how = _intervals(distinct, buckets, roles)
     else:
         keyed, how = _largest_categories(rows, roles, buckets)
     aggregated = _aggregate(rows, roles, keyed)
+    return aggregated, _aggregation_note(roles, many_bars, len(rows), len(distinct), len(keyed), how, len(aggregated))
+
+
+def _each_category(roles: _Roles) -> str:
+    return f"the {roles.op} of {', '.join(roles.measure_titles)} for each {roles.dimension_title}"
+
+
+def _largest_how(roles: _Roles, kept: int, of: int) -> str:
+    return f"the {roles.op} for each of the {kept:,} {roles.dimension_title} values with the largest totals, of {of:,}"
+
+
+def _aggregation_note(roles: _Roles, many_bars: bool, rows: int, distinct: int, kept: int, how: str, points: int) -> str:
+    """What the chart says it drew, when it drew aggregates of the table's rows."""
     if many_bars:
-        return aggregated, (f"The table has {len(distinct):,} {roles.dimension_title} values, more bars than can be read: "
-                            f"the chart shows the {len(keyed):,} with the largest {', '.join(roles.measure_titles)} "
-                            f"({roles.op} of their rows); the table has them all.")
-    return aggregated, f"The table has {len(rows):,} rows, more than a chart can hold: the chart shows {how}, " \
-                       f"{len(aggregated):,} points."
+        return (f"The table has {distinct:,} {roles.dimension_title} values, more bars than can be read: "
+                f"the chart shows the {kept:,} with the largest {', '.join(roles.measure_titles)} "
+                f"({roles.op} of their rows); the table has them all.")
+    return f"The table has {rows:,} rows, more than a chart can hold: the chart shows {how}, {points:,} points."
+
+
+def _bounded_columns(rows: fastpath.ColumnRows, roles: _Roles) -> tuple[list[dict], str] | None:
+    """What ``_bounded`` gives for the rows of a table kept as columns, worked out on the columns (sorted,
+    then summed run by run) so that millions of rows are never made into dicts; None when the case is
+    not one this handles, and ``_bounded`` must read the rows. ``tests/test_fastpath.py`` requires the
+    same site both ways.
+
+    Handled: more than ``MAX_POINTS`` rows, no series split (a simple view), a text, integer or date
+    field along the axis, integer measures (summed exactly, in 64 bits: an overflow hands the rows
+    back), and categories kept whole (at most the points a chart holds) or the largest of them.
+    Intervals of a time or number axis are left to ``_bounded``."""
+    types = dict(zip(rows.names, rows.types))
+    if (len(rows) <= MAX_POINTS or roles.dimension is None or roles.groups or not roles.measures
+            or types.get(roles.dimension) not in ("string", "integer", "date")
+            or any(types.get(m) != "integer" for m in roles.measures)):
+        return None
+    try:
+        return _bounded_on_columns(rows, roles)
+    finally:
+        fastpath.release_memory()
+
+
+def _bounded_on_columns(rows: fastpath.ColumnRows, roles: _Roles) -> tuple[list[dict], str] | None:
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    column = rows.columns[rows.names.index(roles.dimension)]
+    count = len(column)
+    # Sorted (stably, missing values last), equal values make runs; a run's first row is where its value
+    # first appears. Each large array is let go as soon as it is used: this is a build's peak memory.
+    order = pc.sort_indices(column)
+    ordered = _one_array(column.take(order))
+    missing = pc.is_null(ordered)
+    change = pc.fill_null(pc.not_equal(ordered.slice(1), ordered.slice(0, count - 1)),
+                          pc.not_equal(missing.slice(1), missing.slice(0, count - 1)))
+    del ordered
+    starts = pc.indices_nonzero(pa.concat_arrays([pa.array([True]), change])).cast(pa.int64())
+    del change
+    with_missing = bool(missing[count - 1].as_py())
+    del missing
+    first_rows = pc.take(order, starts)  # each run's first row in the table
+    categories = len(starts)  # the missing value counted, as ``_too_many_bars`` counts it
+    distinct = categories - with_missing
+    many_bars = roles.mark == "bar" and roles.dimension_kind == "nominal" and categories > MAX_CATEGORIES
+    buckets = max(1, MAX_POINTS // len(roles.measures))
+    ends = pa.concat_arrays([pc.subtract(starts.slice(1), 1), pa.array([count - 1], pa.int64())])
+    del starts
+    try:
+        sums, counts, magnitudes = [], [], None
+        for measure in roles.measures:
+            values = _one_array(rows.columns[rows.names.index(measure)].take(order))
+            known = pc.cast(pc.is_valid(values), pa.int64())
+            values = pc.fill_null(values, 0)
+            size = pc.abs_checked(values)
+            if categories < count:  # runs longer than a row: their totals, from running totals
+                values, known, size = (_run_totals(pc.cumulative_sum_checked(v), ends) for v in (values, known, size))
+            sums.append(values)
+            counts.append(known)
+            magnitudes = size if magnitudes is None else pc.add_checked(magnitudes, size)
+            del values, known, size
+    except (pa.ArrowInvalid, OverflowError):
+        return None  # past 64 bits: Python's integers sum it
+    del order, ends
+    fastpath.release_memory()  # the sorted copies, before the largest categories are ranked
+    if many_bars or (distinct > buckets and roles.dimension_kind == "nominal"):
+        kept_count = MAX_CATEGORIES if many_bars else buckets
+        numeric = counts[0]
+        for other in counts[1:]:
+            numeric = pc.add(numeric, other)
+        with_numbers = pc.indices_nonzero(pc.greater(numeric, 0))  # a category with no number has no total
+        totals = pc.take(magnitudes, with_numbers)
+        # Only the categories whose total could be among the largest are ranked by label too: the label
+        # of every one of millions of categories is never taken.
+        if len(totals) > kept_count:
+            lowest = pc.min(pc.take(totals, pc.top_k_unstable(totals, kept_count))).as_py()  # (it gives indices)
+            near = pc.indices_nonzero(pc.greater_equal(totals, lowest))
+            candidates, totals = pc.take(with_numbers, near), pc.take(totals, near)
+        else:
+            candidates = with_numbers
+        labels = column.take(pc.take(first_rows, candidates))
+        if with_missing and pc.any(pc.equal(labels, "None")).as_py():
+            return None  # the missing value sorts as "None": a tie only the rows' order settles
+        # As heapq.nsmallest sorts them, by (-total, label): the labels are distinct, so the order is total.
+        ranked = sorted(zip(pc.negate(totals).to_pylist(), ["None" if v is None else str(v) for v in labels.to_pylist()],
+                            candidates.to_pylist()))
+        runs = [run for _, _, run in ranked[:kept_count]]
+        how = _largest_how(roles, len(runs), len(with_numbers))
+    elif distinct <= buckets:
+        runs = sorted(range(distinct), key=first_rows.to_pylist().__getitem__)  # in order of first appearance
+        how = _each_category(roles)
+    else:
+        return None  # intervals along a time or number axis: ``_bounded`` works them out
+    firsts = _python_values(rows, roles.dimension, column.take(pc.take(first_rows, pa.array(runs, pa.int64()))))
+    aggregated = []
+    for run, label in zip(runs, firsts):
+        if label is None:
+            continue  # as ``_aggregate``: the missing category is drawn nowhere
+        row = {roles.dimension: label}
+        for measure, total, present in zip(roles.measures, sums, counts):
+            number, n = total[run].as_py(), present[run].as_py()
+            row[measure] = None if n == 0 else _tidy(number if roles.op == "sum" else number / n)
+        aggregated.append(row)
+    if roles.dimension_kind != "nominal":
+        aggregated.sort(key=lambda r: _sort_key(r[roles.dimension]))
+    return aggregated, _aggregation_note(roles, many_bars, len(rows), distinct, len(runs), how, len(aggregated))
+
+
+def _one_array(values):
+    return values.combine_chunks() if hasattr(values, "combine_chunks") else values
+
+
+def _run_totals(running, ends):
+    """Each run's total from a running total: its last value less the last value of the run before."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    last = pc.take(_one_array(running), ends)
+    before = pa.concat_arrays([pa.array([0], pa.int64()), last.slice(0, len(last) - 1)])
+    return pc.subtract_checked(last, before)
+
+
+def _python_values(rows: fastpath.ColumnRows, name: str, values) -> list:
+    """Values of the column ``name`` as the chart's rows hold them (JSON values)."""
+    kind = rows.types[rows.names.index(name)]
+    return [_json_value(v, kind) for v in fastpath.python_values(kind, values)]
 
 
 def _too_many_bars(rows: list[dict], roles: _Roles) -> bool:

@@ -18,9 +18,11 @@ from __future__ import annotations
 import io
 import json
 import re
+import shutil
 import zipfile
 from dataclasses import dataclass, replace
 from datetime import date
+from pathlib import Path
 from typing import Iterable, Sequence
 
 from . import conventions, dates
@@ -271,21 +273,31 @@ def readme_text(title: str, description: str, citation: Citation, descriptor: di
 
 # --- zips ----------------------------------------------------------------------------------------
 
-def zip_bytes(entries: Iterable[tuple[str, bytes]], modified: str = "") -> bytes:
+def zip_bytes(entries: Iterable[tuple[str, bytes | Path]], modified: str = "") -> bytes:
     """A zip of ``(path, bytes)`` entries, sorted by path, each dated ``modified`` (ISO) at midnight:
-    the same bytes for the same entries."""
+    the same bytes for the same entries. An entry given as a file's ``Path`` is read from it a chunk
+    at a time, so that a large data file is never held whole beside its compressed copy."""
     # A zip can only date its files from 1980 to 2107: a date outside is brought to the nearest end.
     day = min(max(date.fromisoformat(modified[:10]) if modified else ZIP_EPOCH, ZIP_EPOCH), date(2107, 12, 31))
     when = (day.year, day.month, day.day, 0, 0, 0)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for path, data in sorted(entries):
+        for path, data in sorted(entries, key=lambda entry: entry[0]):
             info = zipfile.ZipInfo(path, when)
             info.external_attr = 0o644 << 16
             info.compress_type = zipfile.ZIP_DEFLATED
+            size = data.stat().st_size if isinstance(data, Path) else len(data)
             # A large file is compressed at zlib's fastest level: 3 times as fast, for a zip about a
             # fifth larger (a 59 MB CSV: 0.5 s and 14.1 MB instead of 1.5 s and 11.7 MB).
-            archive.writestr(info, data, compresslevel=1 if len(data) > FAST_ZIP_BYTES else None)
+            level = 1 if size > FAST_ZIP_BYTES else None
+            if isinstance(data, Path):
+                # As writestr does (it opens the entry the same way), with the level it would set: the same bytes.
+                setattr(info, "compress_level" if hasattr(info, "compress_level") else "_compresslevel", level)
+                info.file_size = size
+                with open(data, "rb") as source, archive.open(info, "w") as target:
+                    shutil.copyfileobj(source, target, FAST_ZIP_BYTES)
+            else:
+                archive.writestr(info, data, compresslevel=level)
     return buffer.getvalue()
 
 

@@ -31,9 +31,10 @@ quotes must have read strictly in ``csv_checks``, and both readers must count th
 
 from __future__ import annotations
 
+import collections.abc
 import datetime as dt
+import importlib
 import itertools
-import mmap
 import os
 import re
 import dataclasses
@@ -50,6 +51,8 @@ MIN_BYTES = 1 << 20
 # differential tests use both).
 SETTING = "OPENTALLY_FAST_PATH"
 
+CHUNK = 1 << 20  # bytes read at a time when scanning a file's bytes
+_LONE_CR = re.compile(rb"\r(?!\n)")
 _INTEGER = r"^-?[0-9]+$"
 _NUMBER = r"^-?[0-9]+(\.[0-9]+)?$"
 _DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
@@ -98,14 +101,35 @@ def prove(resource, path: Path, checked: CsvCheck, proven: dict[str, Proof] | No
     references = _references(resource, proven or {})
     if references is None:
         return None
-    try:
-        import pyarrow as pa  # only a build with a large resource pays for the import
-        import pyarrow.compute as pc
-        import pyarrow.csv as pcsv
+    try:  # only a build with a large resource pays for the import; without pyarrow, no fast path
+        for module in ("pyarrow", "pyarrow.compute", "pyarrow.csv"):
+            importlib.import_module(module)
     except ImportError:
         return None
     if not _plain_bytes(path, checked):
         return None
+    try:
+        return _read_and_check(resource, path, checked, missing_values, references)
+    finally:
+        release_memory()
+
+
+def release_memory() -> None:
+    """Give back to the system what pyarrow freed: its allocator keeps freed memory for reuse, and the
+    copies made while checking or aggregating millions of cells were most of a build's peak memory."""
+    import pyarrow as pa
+    pa.default_memory_pool().release_unused()
+
+
+def _read_and_check(resource, path: Path, checked: CsvCheck, missing_values: list[str],
+                    references: list) -> Proof | None:
+    """``prove``'s reading of the file and checking of its columns, once the resource is plain."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.csv as pcsv
+
+    schema = resource.schema
+    fields = list(schema.fields)
     names = [f.name for f in fields]
     try:
         read = pcsv.read_csv(
@@ -125,21 +149,76 @@ def prove(resource, path: Path, checked: CsvCheck, proven: dict[str, Proof] | No
     body = read.slice(1)
     if checked.records is not None and checked.records != read.num_rows:
         return None  # the two readers split the records differently
-    columns = [body.column(i).combine_chunks() for i in range(len(names))]
+    columns = [body.column(i) for i in range(len(names))]  # chunked as read: combining them would copy
     del read, body
     missing = [pc.is_in(column, value_set=pa.array(missing_values, pa.string())) for column in columns]
+    if _blank_row(missing):
+        return None
     typed = _typed_columns(fields, columns, missing, set(schema.primary_key))
-    if typed is None or _blank_row(missing) or not _unique_keys(schema, fields, typed):
+    del columns, missing
+    if typed is None or not _unique_keys(schema, fields, typed):
         return None
     index = {f.name: i for i, f in enumerate(fields)}
     for name, other, target in references:
         allowed = typed[index[target]] if other is None else other.columns[target]
-        if not _all(pc.is_in(pc.drop_null(typed[index[name]]), value_set=pc.drop_null(allowed))):
+        if not _all(pc.is_in(pc.drop_null(typed[index[name]]), value_set=_array(pc.drop_null(allowed)))):
             return None
-    values = [_python_values(f, column, strings) for f, column, strings in zip(fields, typed, columns)]
-    rows = tuple(map(dict, map(zip, itertools.repeat(names), zip(*values))))  # a fifth faster than a loop
-    return Proof(tables.table_of(resource, rows, tuple(range(2, len(rows) + 2))),
+    rows = ColumnRows(tuple(names), tuple(f.type for f in fields), tuple(typed))
+    return Proof(tables.table_of(resource, rows, range(2, len(rows) + 2)),
                  {f.name: column for f, column in zip(fields, typed)})
+
+
+class ColumnRows(collections.abc.Sequence):
+    """The rows of a proven table, kept as its typed pyarrow columns. A row is made as the dict
+    frictionless gives (``Decimal`` numbers, ``date`` days) only when it is asked for, a batch at a
+    time: a stage that reads every row once (the chart's data) never holds a million dicts, which took
+    about 900 MB, and validation does not pay for rows it does not read. It compares equal to any
+    sequence of the same rows, and pickles as its columns (validation runs in a process pool)."""
+
+    BATCH = 65_536
+
+    def __init__(self, names: tuple[str, ...], types: tuple[str, ...], columns: tuple):
+        self.names, self.types, self.columns = names, types, columns
+        self._length = len(columns[0]) if columns else 0
+
+    def __len__(self) -> int:
+        return self._length
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            start, stop, step = index.indices(self._length)
+            if step != 1:
+                return tuple(self[i] for i in range(start, stop, step))
+            return tuple(self._rows(start, max(start, stop)))
+        position = index + self._length if index < 0 else index
+        if not 0 <= position < self._length:
+            raise IndexError("row index out of range")
+        return self._rows(position, position + 1)[0]
+
+    def __iter__(self):
+        for start in range(0, self._length, self.BATCH):
+            yield from self._rows(start, min(self._length, start + self.BATCH))
+
+    def __eq__(self, other) -> bool:
+        if other is self:
+            return True
+        if not isinstance(other, collections.abc.Sequence) or isinstance(other, (str, bytes)):
+            return NotImplemented
+        return len(other) == self._length and all(a == b for a, b in zip(self, other))
+
+    __hash__ = None  # like a list: the rows are dicts
+
+    def __repr__(self) -> str:
+        return f"<ColumnRows: {self._length:,} rows of {', '.join(self.names)}>"
+
+    def column(self, name: str) -> list:
+        """Every value of one column, as the rows would give it."""
+        index = self.names.index(name)
+        return python_values(self.types[index], self.columns[index])
+
+    def _rows(self, start: int, stop: int) -> list[dict]:
+        values = [python_values(kind, column.slice(start, stop - start)) for kind, column in zip(self.types, self.columns)]
+        return list(map(dict, map(zip, itertools.repeat(self.names), zip(*values))))  # a fifth faster than a loop
 
 
 # --- what the fast path reads the same way as frictionless ---------------------------------------
@@ -208,19 +287,23 @@ def _plain_schema(schema, fields) -> list[str] | None:
 def _plain_bytes(path: Path, checked: CsvCheck) -> bool:
     """No byte-order mark, no carriage return other than before a line feed, and, when the file has
     quotes, a count of records from ``csv_checks`` to compare with pyarrow's."""
+    quoted = False
     try:
-        with open(path, "rb") as file:
-            if file.read(3) == b"\xef\xbb\xbf":
+        with open(path, "rb") as file:  # read a chunk at a time: a mapped file would count in the peak memory
+            first = file.read(CHUNK)
+            if not first or first.startswith(b"\xef\xbb\xbf"):
                 return False
-            file.seek(0, os.SEEK_END)
-            if file.tell() == 0:
-                return False
-            with mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ) as data:
-                if re.search(rb"\r(?!\n)", data):
+            chunk = first
+            while chunk:
+                following = file.read(CHUNK)
+                # A carriage return at the end of a chunk is followed by the next chunk's first byte.
+                if _LONE_CR.search(chunk + following[:1] if chunk.endswith(b"\r") else chunk):
                     return False
-                return checked.records is not None or data.find(b'"') < 0
-    except (OSError, ValueError):
+                quoted = quoted or b'"' in chunk
+                chunk = following
+    except OSError:
         return False
+    return checked.records is not None or not quoted
 
 
 def _references(resource, proven: dict[str, Proof]) -> list[tuple[str, Proof | None, str]] | None:
@@ -259,17 +342,20 @@ def _names_itself(resource, reference: dict) -> bool:
 
 def _typed_columns(fields, columns, masks, key: set[str]) -> list | None:
     """Each column as pyarrow values of its type, missing cells (``masks``) null; None when a cell is
-    not plain or breaks a constraint."""
+    not plain or breaks a constraint. Takes the text ``columns`` out of their list as it goes."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
     typed = []
-    for field, column, missing in zip(fields, columns, masks):
+    for n, (field, missing) in enumerate(zip(fields, masks)):
+        column, columns[n] = columns[n], None  # the text column is let go once typed: a copy less held
         constraints = field.constraints or {}
-        if (constraints.get("required") or field.name in key) and pc.any(missing).as_py():
+        any_missing = pc.any(missing).as_py()
+        if (constraints.get("required") or field.name in key) and any_missing:
             return None
-        nulled = pc.if_else(missing, None, column)
-        present = pc.drop_null(nulled)
+        # Nulling the missing cells copies the column: only done when a cell is missing.
+        nulled = pc.if_else(missing, None, column) if any_missing else column
+        present = pc.drop_null(nulled) if any_missing else column
         try:
             if field.type == "integer":
                 if not _all(pc.match_substring_regex(present, _INTEGER)):
@@ -302,10 +388,15 @@ def _typed_columns(fields, columns, masks, key: set[str]) -> list | None:
                 out = nulled
         except (pa.ArrowException, ValueError, OverflowError):
             return None
-        if constraints.get("unique") and pc.count_distinct(out, mode="only_valid").as_py() != len(present):
+        if constraints.get("unique") and _repeated([out]):
             return None
         typed.append(out)
     return typed
+
+
+def _array(values):
+    """A pyarrow array from a chunked one (a ``value_set`` must be one array)."""
+    return values.combine_chunks() if hasattr(values, "combine_chunks") else values
 
 
 def _all(mask) -> bool:
@@ -324,24 +415,39 @@ def _blank_row(masks) -> bool:
 
 def _unique_keys(schema, fields, typed) -> bool:
     """No primary key repeated (its cells are never missing: ``_typed_columns`` saw to that)."""
-    import pyarrow as pa
     key = list(schema.primary_key)
     if not key:
         return True
     index = {f.name: i for i, f in enumerate(fields)}
-    if len(key) == 1:
-        import pyarrow.compute as pc
-        column = typed[index[key[0]]]
-        return pc.count_distinct(column).as_py() == len(column)
-    table = pa.table({f"k{n}": typed[index[name]] for n, name in enumerate(key)})
-    return table.group_by([f"k{n}" for n in range(len(key))]).aggregate([]).num_rows == table.num_rows
+    if len(key) == 1 and (fields[index[key[0]]].constraints or {}).get("unique"):
+        return True  # ``_typed_columns`` looked for repeats already
+    return not _repeated([typed[index[name]] for name in key])
 
 
-def _python_values(field, column, strings) -> list:
-    """A column's cells as the Python values frictionless gives (numbers as ``Decimal`` of their text)."""
-    if field.type == "number":
-        return [Decimal(s) if s else None for s in strings.to_pylist()]
-    if field.type == "date":  # pyarrow makes dates one by one in Python: five times slower than this
+def _repeated(columns: list) -> bool:
+    """Whether a value of the column (or a combination of the columns' values) comes twice, missing
+    cells aside: the rows sorted, then each compared with the next. Hashing them instead (pyarrow's
+    ``count_distinct``) took four times the memory and five times the time: 750 MB for 5,000,000 ids."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    if len(columns[0]) < 2:
+        return False
+    names = [f"k{n}" for n in range(len(columns))]
+    order = pc.sort_indices(pa.table(dict(zip(names, columns))), sort_keys=[(n, "ascending") for n in names])
+    same = None
+    for column in columns:
+        ordered = column.take(order)
+        equal = pc.equal(ordered.slice(1), ordered.slice(0, len(ordered) - 1))  # null beside a missing cell
+        same = equal if same is None else pc.and_(same, equal)
+    return bool(pc.any(same).as_py())  # nulls skipped: a missing cell repeats nothing
+
+
+def python_values(kind: str, column) -> list:
+    """A typed column's cells as the Python values frictionless gives (numbers, kept as text, as
+    ``Decimal``; a missing cell is null)."""
+    if kind == "number":
+        return [None if s is None else Decimal(s) for s in column.to_pylist()]
+    if kind == "date":  # pyarrow makes dates one by one in Python: five times slower than this
         import pyarrow as pa
         made: dict = {None: None}  # a day repeated is one object
         return [made[d] if d in made else made.setdefault(d, dt.date.fromordinal(d + _EPOCH))

@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from functools import cached_property
@@ -46,19 +47,24 @@ class FieldInfo:
 
 @dataclass(frozen=True)
 class Download:
-    """One file readers can download: ``target`` is its path in the site; ``data`` its exact bytes."""
+    """One file readers can download: ``target`` is its path in the site; ``data`` its exact bytes, or
+    the file in the repository that holds them (a data file: copied into the site as it is, and never
+    held whole in memory, however large)."""
 
     label: str
     target: str
     media_type: str
-    data: bytes = field(repr=False)
+    data: bytes | Path = field(repr=False)
 
     @property
     def size(self) -> int:
-        return len(self.data)
+        return self.data.stat().st_size if isinstance(self.data, Path) else len(self.data)
 
-    @property
+    @cached_property
     def sha256(self) -> str:
+        if isinstance(self.data, Path):
+            with open(self.data, "rb") as file:
+                return hashlib.file_digest(file, "sha256").hexdigest()
         return hashlib.sha256(self.data).hexdigest()
 
 
@@ -103,7 +109,7 @@ class ResourcePlan:
     tabular: bool
     fields: tuple[FieldInfo, ...]
     row_count: int
-    rows: tuple[dict, ...] = field(repr=False)
+    rows: Sequence[dict] = field(repr=False)  # a tuple, or columns (``fastpath.ColumnRows``)
     id_field: str | None
     download: Download | None
     primary_key: tuple[str, ...] = ()
@@ -134,7 +140,7 @@ class ResourcePlan:
 
     def is_shown(self, row: dict) -> bool:
         """Whether the row is in the table on the dataset page (a long table shows its first rows)."""
-        return any(shown is row for shown in self.preview)
+        return row in self.preview  # equal, not the same object: a table kept as columns makes its rows anew
 
 
 @dataclass(frozen=True)
@@ -365,8 +371,8 @@ def _plan_resource(package: str, directory: Path, resource, table: Table | None 
     path = resource.path if isinstance(resource.path, str) else ""
     download = None
     if path:
-        data = (directory / path).read_bytes()
-        download = Download(Path(path).name, f"downloads/{package}/{path}", resource.mediatype or "text/csv", data)
+        download = Download(Path(path).name, f"downloads/{package}/{path}", resource.mediatype or "text/csv",
+                            directory / path)
     if not resource.tabular:
         return ResourcePlan(resource.name, resource.title or resource.name, _description(resource), path,
                             False, (), 0, (), None, download)
@@ -570,7 +576,7 @@ def _zip(name: str, directory: Path, descriptor: dict, about: _ZipAbout) -> byte
     (title, description, citation, licence, version, dates, files) and the licence's text beside them,
     every entry dated by the day the data last changed."""
     root = directory.resolve()
-    entries: dict[str, bytes] = {}
+    entries: dict[str, bytes | Path] = {}
     for path in sorted(directory.rglob("*")):
         relative = path.relative_to(directory)
         if any(part.startswith(".") for part in relative.parts) or path.is_symlink() or not path.is_file():
@@ -579,11 +585,12 @@ def _zip(name: str, directory: Path, descriptor: dict, about: _ZipAbout) -> byte
             continue
         if re.search(r"[\\:\x00-\x1f\x7f]", relative.as_posix()):
             continue  # a name an unzip tool could misread ("\\" and ":" mean folders and drives on Windows)
-        entries[relative.as_posix()] = path.read_bytes()
+        entries[relative.as_posix()] = path  # read a chunk at a time into the zip
     readme = citation.free_name("README.txt", set(entries))
     licence = citation.free_name("LICENCE.txt", set(entries))
     entries[licence] = citation.licence_text(descriptor, about.citation).encode("utf-8")
-    listed = sorted((f"{name}/{p}", len(data)) for p, data in entries.items())  # the README lists the other files
+    listed = sorted((f"{name}/{p}", data.stat().st_size if isinstance(data, Path) else len(data))
+                    for p, data in entries.items())  # the README lists the other files
     entries[readme] = citation.readme_text(about.title, about.description, about.citation, descriptor,
                                            about.period, listed).encode("utf-8")
     return citation.zip_bytes(((f"{name}/{p}", data) for p, data in entries.items()), about.citation.modified)

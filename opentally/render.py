@@ -80,7 +80,7 @@ def repository_edit_url(settings: SiteSettings, path: str) -> str | None:
 
 @dataclass(frozen=True)
 class RenderedSite:
-    files: dict[str, bytes]  # docs-relative path -> content: pages, commentary, downloads, charts, assets
+    files: dict[str, bytes | Path]  # docs-relative path -> content (or a data file to copy): pages, downloads, charts...
     fragments: dict[str, str]  # placeholder -> trusted HTML, for commentary pages
     commentary: tuple[str, ...]  # docs-relative paths of commentary pages (their HTML is sanitised)
     nav: tuple[tuple[str, str], ...]  # (title, page) of each dataset page, for the Data menu

@@ -127,7 +127,8 @@ def _files(out: Path) -> dict[str, str] | None:
             if path.is_symlink():
                 return None
             if path.is_file():
-                found[path.relative_to(out).as_posix()] = hashlib.sha256(path.read_bytes()).hexdigest()
+                with open(path, "rb") as file:  # a chunk at a time: a data file may be large
+                    found[path.relative_to(out).as_posix()] = hashlib.file_digest(file, "sha256").hexdigest()
     except OSError:
         return None
     return found

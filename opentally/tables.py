@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from . import conventions
@@ -38,13 +39,16 @@ class Field:
 @dataclass(frozen=True)
 class Table:
     """A tabular resource's fields and rows, values typed as frictionless reads them. ``row_numbers``
-    gives each row's line in its file (as frictionless counts them: the header is row 1), when known."""
+    gives each row's line in its file (as frictionless counts them: the header is row 1), when known.
+
+    ``rows`` is a sequence of dicts: a tuple, or for a table the fast path proved, its columns
+    (``fastpath.ColumnRows``), which make each row when it is read."""
 
     name: str
     fields: tuple[Field, ...]
-    rows: tuple[dict, ...]
+    rows: Sequence[dict]
     title: str | None = None
-    row_numbers: tuple[int, ...] = ()
+    row_numbers: Sequence[int] = ()
 
     def field(self, name: str) -> Field | None:
         return next((f for f in self.fields if f.name == name), None)
@@ -55,7 +59,7 @@ def field_of(f) -> Field:
     return Field(f.name, f.type, f.title, f.description, conventions.field_unit(f.to_descriptor()) or None)
 
 
-def table_of(resource, rows: tuple[dict, ...], row_numbers: tuple[int, ...] = ()) -> Table:
+def table_of(resource, rows: Sequence[dict], row_numbers: Sequence[int] = ()) -> Table:
     """The ``Table`` of a frictionless tabular resource with the rows read from it."""
     return Table(resource.name, tuple(field_of(f) for f in resource.schema.fields), rows, resource.title,
                  row_numbers)

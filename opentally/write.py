@@ -104,7 +104,10 @@ def _lay_out_docs(rendered: RenderedSite, docs: Path) -> None:
     for relative, content in sorted(rendered.files.items()):
         target = docs / relative
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(content)
+        if isinstance(content, Path):  # a data file, published as it is: copied, not read whole
+            shutil.copyfile(content, target)
+        else:
+            target.write_bytes(content)
 
 
 def _confined(root: Path, relative: str) -> Path:

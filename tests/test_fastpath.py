@@ -10,6 +10,7 @@ frictionless finds an error, and it does prove the plain valid files (or it woul
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import shutil
 from pathlib import Path
@@ -208,6 +209,14 @@ CSV_CASES = [
           schema={"primaryKey": ["label", "n"]}),
     _case("composite key distinct", "label,n,x,day,ok\na,1,1,2020-01-01,true\na,2,2,2020-01-02,false\n",
           schema={"primaryKey": ["label", "n"]}, valid=True),
+    # Repeats are found by sorting, then comparing neighbours: repeats far apart, and keys whose columns
+    # each repeat while no pair of them does.
+    _case("unique repeated far apart", "label,n,x,day,ok\nb,1,1,2020-01-01,true\nc,2,2,2020-01-02,false\n"
+          ",3,3,2020-01-03,true\nb,4,4,2020-01-04,true\n,5,5,2020-01-05,false\n", fields=_label(unique=True)),
+    _case("composite key crossed", "label,n,x,day,ok\nb,2,1,2020-01-01,true\na,1,1,2020-01-01,true\n"
+          "b,1,1,2020-01-01,true\na,2,1,2020-01-01,true\n", schema={"primaryKey": ["label", "n"]}, valid=True),
+    _case("composite key repeated far apart", "label,n,x,day,ok\nb,2,1,2020-01-01,true\na,1,1,2020-01-01,true\n"
+          "a,2,1,2020-01-01,true\nb,2,1,2020-01-01,true\n", schema={"primaryKey": ["label", "n"]}),
     _case("composite key partly missing", "label,n,x,day,ok\na,,1,2020-01-01,true\na,,2,2020-01-02,false\n",
           schema={"primaryKey": ["label", "n"]}),
     _case("minimum broken", "label,n,x,day,ok\na,-1,1,2020-01-01,true\n",
@@ -254,6 +263,8 @@ CSV_CASES = [
           fields=_label(pattern="\\d+")),
     _case("missing values listed", "label,n,x,day,ok\na,NA,1,2020-01-01,true\nb,,2,n/a,false\n",
           schema={"missingValues": ["", "NA", "n/a"]}, valid=True),
+    _case("missing number listed", "label,n,x,day,ok\na,1,NA,2020-01-01,true\nb,2,2.5,2020-01-02,false\n",
+          schema={"missingValues": ["NA"]}, valid=True),  # was a crash: Decimal("NA")
     _case("missing values without the empty string", "label,n,x,day,ok\na,,1,2020-01-01,true\n",
           schema={"missingValues": ["NA"]}),
     _case("blank row of listed missing values", "label,n,x,day,ok\na,1,1,2020-01-01,true\nNA,NA,NA,NA,NA\n",
@@ -337,3 +348,88 @@ def test_a_pattern_python_cannot_compile_is_an_error_not_a_traceback(tmp_path, m
     assert [(f[1], f[5]) for f in findings if f[0] == "error"] == [
         ("descriptor-error", 'a "pattern" constraint is not a regular expression frictionless can use: '
                              "global flags not at the start of the expression at position 1")]
+
+
+# --- the whole site, both ways ------------------------------------------------------------------
+
+def _many_rows_package(folder: Path, rows: int = 3_000) -> None:
+    """A table over ``charts.MAX_POINTS`` rows whose views take every aggregation a chart makes of a
+    large table: the largest of many bars (with tied totals), categories kept whole (with a missing
+    one), days and numbers along the axis, a line of too many categories, and two cases the columns
+    leave to the rows (intervals of days; decimal numbers)."""
+    (folder / "data").mkdir(parents=True)
+    lines = ["id,area,day,when,n,m,x,unit"]
+    for i in range(rows):
+        area = "" if i % 97 == 0 else f"area-{(i * 7) % 13:02d}"
+        n = "" if i % 31 == 0 else str((i * 37) % 1000 - 50)
+        when = (dt.date(2000, 1, 1) + dt.timedelta(days=i)).isoformat()  # every row its own day
+        lines.append(f"r{i:05d},{area},2020-{1 + i % 12:02d}-{1 + i % 28:02d},{when},{n},{i % 5},{i % 7}.25,people")
+    (folder / "data" / "many.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    fields = [{"name": "id", "type": "string", "title": "Row"}, {"name": "area", "type": "string", "title": "Area"},
+              {"name": "day", "type": "date", "title": "Day"}, {"name": "when", "type": "date", "title": "When"},
+              {"name": "n", "type": "integer", "title": "Count"}, {"name": "m", "type": "integer", "title": "Other"},
+              {"name": "x", "type": "number", "title": "Rate"}, {"name": "unit", "type": "string", "title": "Unit"}]
+
+    def simple(name, kind, group, series):
+        return {"name": name, "title": name.replace("-", " ").capitalize(), "resources": ["many"],
+                "specType": "simple", "spec": {"type": kind, "group": group, "series": series}}
+
+    descriptor = {
+        "name": "many-rows", "title": "Many rows", "description": "More rows than a chart draws.",
+        "licenses": [{"name": "CC0-1.0", "title": "CC0 1.0", "path": "https://creativecommons.org/publicdomain/zero/1.0/"}],
+        "version": "1.0.0", "modified": "2026-11-27",
+        "resources": [{"name": "many", "title": "Many", "path": "data/many.csv", "format": "csv", "mediatype": "text/csv",
+                       "encoding": "utf-8", "profile": "tabular-data-resource",
+                       "schema": {"fields": fields, "primaryKey": ["id"]}}],
+        "views": [simple("largest-bars", "bar", "id", "m"), simple("each-area", "bar", "area", ["n", "m"]),
+                  simple("each-day", "line", "day", "n"), simple("each-count", "line", "n", "m"),
+                  simple("too-many-lines", "line", "id", "n"), simple("day-intervals", "line", "when", "n"),
+                  simple("decimal-rates", "bar", "area", "x")],
+    }
+    (folder / "datapackage.json").write_text(json.dumps(descriptor, indent=2), encoding="utf-8")
+
+
+def test_the_site_is_the_same_bytes_with_the_fast_path_as_without(tmp_path, monkeypatch):
+    """The golden project and a table of more rows than a chart holds, built with the fast path on every
+    file and with frictionless alone: the same files, byte for byte. The rows the fast path keeps as
+    columns reach the plan, the pages and the charts (aggregated on the columns, ``_bounded_columns``)."""
+    from opentally import charts
+    from opentally.pipeline import Project, build_site
+
+    project = tmp_path / "project"
+    shutil.copytree(ROOT / "tests" / "fixtures" / "golden" / "project", project)
+    shutil.copytree(ROOT / "templates", project / "templates")
+    _many_rows_package(project / "datapackages" / "many-rows")
+    aggregated: list[str] = []
+    real = charts._bounded_columns
+
+    def recorded(rows, roles):
+        result = real(rows, roles)
+        if result is not None:
+            aggregated.append(roles.dimension + ": " + result[1])
+        return result
+
+    monkeypatch.setattr(charts, "_bounded_columns", recorded)
+    monkeypatch.setenv("OPENTALLY_PROCESSES", "1")
+    sites = {}
+    for mode in ("always", "off"):
+        monkeypatch.setenv(fastpath.SETTING, mode)
+        out = tmp_path / f"site-{mode}"
+        result = build_site(Project(project), out, use_cache=False)
+        assert result.ok, result.report
+        sites[mode] = {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
+    assert sorted(sites["always"]) == sorted(sites["off"])
+    different = [name for name in sites["off"] if sites["always"][name] != sites["off"][name]]
+    assert different == []
+    # Not vacuous: five of the views were aggregated on the columns, in each of the ways it knows.
+    assert len(aggregated) == 5, aggregated
+    notes = "\n".join(aggregated)
+    assert "id: The table has 3,000 Row values, more bars than can be read: the chart shows the 40" in notes
+    assert "area: The table has 3,000 rows, more than a chart can hold: the chart shows the sum of" in notes
+    assert "id: The table has 3,000 rows, more than a chart can hold: the chart shows the mean for each of " \
+           "the 2,000 Row values with the largest totals, of 2,903" in notes  # 97 rows have no count
+    assert "the mean of Other for each Count, 1,000 points" in notes and "the mean of Count for each Day" in notes
+    # The two the columns leave to the rows: intervals of days, and decimal numbers.
+    page = sites["off"]["data/many-rows.html"].decode("utf-8")
+    assert "the chart shows the mean of Count for each 2-day interval of When, 1,500 points" in page
+    assert "the chart shows the sum of Rate for each Area, 13 points" in page
