@@ -26,6 +26,7 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
+import markdown
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
@@ -82,6 +83,7 @@ def repository_edit_url(settings: SiteSettings, path: str) -> str | None:
 class RenderedSite:
     files: dict[str, bytes | Path]  # docs-relative path -> content (or a data file to copy): pages, downloads, charts...
     fragments: dict[str, str]  # placeholder -> trusted HTML, for commentary pages
+    stashed: dict[str, dict[str, str]]  # generated page -> placeholder -> its HTML blocks (``stash_html``)
     commentary: tuple[str, ...]  # docs-relative paths of commentary pages (their HTML is sanitised)
     nav: tuple[tuple[str, str], ...]  # (title, page) of each dataset page, for the Data menu
     hand_written: tuple[tuple[str, str], ...]  # (plain title, page) of each page of site_src/, for the navigation
@@ -112,11 +114,14 @@ def render_site(plan: SitePlan, templates: Path, settings: SiteSettings = SiteSe
     finally:
         charts.forget_drawn_ahead()
     pages = 0
+    stashed: dict[str, dict[str, str]] = {}
     for package in plan.packages:
-        files[package.page] = _render_package_page(env, package, chart_html, cited_in(plan, package)).encode("utf-8")
+        files[package.page] = stash_html(_render_package_page(env, package, chart_html, cited_in(plan, package)),
+                                         stashed.setdefault(package.page, {})).encode("utf-8")
         pages += 1
         for source in package.sources:
-            files[source.page] = _render_source_page(env, package, source).encode("utf-8")
+            files[source.page] = stash_html(_render_source_page(env, package, source),
+                                            stashed.setdefault(source.page, {})).encode("utf-8")
             pages += 1
         for download in package.downloads:
             files[download.target] = download.data
@@ -134,6 +139,7 @@ def render_site(plan: SitePlan, templates: Path, settings: SiteSettings = SiteSe
     return RenderedSite(
         files=files,
         fragments=fragments,
+        stashed=stashed,
         commentary=tuple(p.relative for p in plan.commentary),
         nav=tuple((p.title, p.page) for p in plan.packages),
         hand_written=tuple((p.title, p.relative) for p in plan.commentary),
@@ -656,6 +662,57 @@ def _json_ld(package: PackagePlan, settings: SiteSettings = SiteSettings()) -> d
     if based_on:
         data["isBasedOn"] = based_on
     return data
+
+
+# Python-Markdown's block-level tags: a block that opens with one is passed through as it is.
+_BLOCK_TAGS = frozenset(markdown.Markdown().block_level_elements)
+_HTML_BLOCK = re.compile(r"<([A-Za-z][A-Za-z0-9]*)[\s/>]")
+STASH_TOKEN = re.compile(r"<p>(OTHTML[0-9a-f]{24})</p>")
+
+
+def stash_html(text: str, stash: dict[str, str]) -> str:
+    """A generated page's Markdown with each block of HTML in it replaced by a placeholder paragraph,
+    the HTML kept in ``stash``. A block is what Python-Markdown passes through as it is: from a
+    block-level tag at the start of a line (after a blank line) to the blank line after its closing
+    tag, blank lines inside included.
+
+    Python-Markdown reads every such block with an HTML parser only to pass it through unchanged, and
+    a dataset page is mostly tables and figures: that was a fifth of a site's MkDocs build. MkDocs now
+    converts the headings and text between them, and the write stage puts the blocks back before
+    anything reads the page's HTML (``write._CommentaryPlugin.on_page_content``), registering their
+    ids as the page's anchors, as MkDocs would have. The HTML is the build's own (templates, with every
+    contributor string escaped), so counting a tag's openings and closings finds where a block ends."""
+    parts = re.split(r"(\n[ \t]*\n)", text)
+    out: list[str] = []
+    n = 0
+    while n < len(parts):
+        block = parts[n]
+        opening = _HTML_BLOCK.match(block.lstrip("\n"))  # at the start of the line: indented, it would be code
+        tag = opening.group(1).lower() if opening else ""
+        if tag not in _BLOCK_TAGS:
+            out.append(block)
+            n += 1
+            continue
+        while not _closed(tag, block) and n + 2 < len(parts):
+            block += parts[n + 1] + parts[n + 2]
+            n += 2
+        token = "OTHTML" + hashlib.sha256(f"{len(out)}\0{block}".encode("utf-8")).hexdigest()[:24]
+        stash[token] = block
+        out.append(token)
+        n += 1
+    return "".join(out)
+
+
+_VOID_TAGS = frozenset({"hr", "br", "img", "input", "meta", "link", "source", "col", "area", "base", "embed",
+                        "param", "track", "wbr"})
+
+
+def _closed(tag: str, block: str) -> bool:
+    """Whether every ``tag`` opened in ``block`` is closed in it."""
+    if tag in _VOID_TAGS:
+        return True
+    opened = len(re.findall(rf"<{tag}[\s/>]", block, re.IGNORECASE))
+    return opened <= len(re.findall(rf"</{tag}\s*>", block, re.IGNORECASE))
 
 
 def _render_source_page(env: Environment, package: PackagePlan, source: SourceDocument) -> str:

@@ -33,7 +33,7 @@ from . import cache
 from .commentary import PAGE_META_HIDE, PAGE_META_TEXT
 from .issues import BuildError
 from .load import display_path
-from .render import RenderedSite, SiteSettings, repository_edit_url, repository_host
+from .render import STASH_TOKEN, RenderedSite, SiteSettings, repository_edit_url, repository_host
 from .sanitise import clean_html
 
 MAX_PAGE_BYTES = 1_000_000
@@ -140,6 +140,13 @@ class _CommentaryPlugin(BasePlugin):
         return markdown
 
     def on_page_content(self, html, page, config, files):
+        stash = self.rendered.stashed.get(page.file.src_uri)
+        if stash:
+            # The generated page's HTML blocks, put back in one pass (a block's own text is never
+            # searched for placeholders), and their ids made the page's anchors, as MkDocs would.
+            html = STASH_TOKEN.sub(lambda m: stash.get(m.group(1), m.group(0)), html)
+            if page.present_anchor_ids is not None:
+                page.present_anchor_ids |= {value for block in stash.values() for value in _anchor_ids(block)}
         if page.file.src_uri in self.rendered.commentary:
             html = clean_html(html)
             # A chart or a table stands on a line of its own (the commentary stage checks it), so its
@@ -150,6 +157,21 @@ class _CommentaryPlugin(BasePlugin):
         # marked the same way: an unchanged page is taken from the cache.
         return cache.memo("pages", ["search-ready", cache.digest(html), _CODE()],
                           lambda: search_ready(html).encode("utf-8")).decode("utf-8")
+
+
+_START_TAG = re.compile(r"<([A-Za-z][A-Za-z0-9-]*)(\s[^>]*)?>")
+_ANCHOR_ATTRIBUTE = re.compile(r'\s(id|name)="([^"]*)"')
+
+
+def _anchor_ids(block: str) -> set[str]:
+    """The ids a block of the build's own HTML defines (and the names of its <a> elements), as MkDocs'
+    raw-HTML reader collects them: what links elsewhere may point at."""
+    found = set()
+    for tag in _START_TAG.finditer(block):
+        for key, value in _ANCHOR_ATTRIBUTE.findall(tag.group(2) or ""):
+            if key == "id" or tag.group(1).lower() == "a":
+                found.add(html.unescape(value))
+    return found
 
 
 def page_meta(meta: dict) -> dict:

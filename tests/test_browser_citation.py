@@ -28,7 +28,7 @@ def test_the_copy_buttons_copy_the_citation_and_say_copied(site_server, clipboar
         text = page.locator(".ot-citation p.ot-cite").inner_text()
         assert text.startswith("Metropolitan Police Service (2013). Operation Nexus")
         button = page.get_by_role("button", name="Copy the citation")
-        assert button.is_visible()
+        expect(button).to_be_visible()  # copy.js shows it once it runs: waited for, not assumed
         status = page.locator("#_cite-status")
         assert status.get_attribute("aria-live") == "polite" and status.get_attribute("role") == "status"
         button.click()
