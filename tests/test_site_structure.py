@@ -23,7 +23,10 @@ def site_with_new_pages(tmp_path_factory):
     commentary = project / "site_src" / "commentary"
     (commentary / "stop-and-search.md").write_text(
         "# Arrests after stop and search\n\nRemoved: {{ figure(\"operation-nexus/outcomes/removed-from-uk\") }}.\n\n"
-        "See [the method](../methodology.md#no-such-anchor).\n", encoding="utf-8")
+        "See [the method](../methodology.md#no-such-anchor).\n\n"
+        # Anchors of the dataset page's own HTML, which MkDocs does not convert (render.stash_html):
+        "See [the fields](../data/operation-nexus.md#dictionary-custody) and "
+        "[the first figure](../data/operation-nexus.md#custody-prisoners-through-custody).\n", encoding="utf-8")
     (commentary / "zebra.md").write_text("---\ntitle: Zebra crossings\n---\n\nNo figures here.\n", encoding="utf-8")
     config = project / "mkdocs.yml"
     config.write_text(config.read_text(encoding="utf-8").replace("    anchors: warn", "    anchors: info"), encoding="utf-8")
@@ -60,6 +63,16 @@ def test_what_mkdocs_notices_below_warning_level_is_a_warning_of_the_build(site_
     notice = next(line for line in output.splitlines() if "[mkdocs-notice]" in line)
     assert "no-such-anchor" in notice
     assert notice.split(": warning:")[0].endswith("site_src/commentary/stop-and-search.md")
+
+
+def test_links_to_anchors_in_a_dataset_pages_tables_and_figures_are_known_to_mkdocs(site_with_new_pages):
+    """MkDocs is not given a generated page's HTML blocks to convert (they are put back after), yet a
+    hand-written link to an id in them is a link to an anchor that exists: only the missing one is noticed."""
+    out, output = site_with_new_pages
+    notices = [line for line in output.splitlines() if "[mkdocs-notice]" in line]
+    assert len(notices) == 1 and "no-such-anchor" in notices[0], notices
+    page = (out / "data" / "operation-nexus.html").read_text(encoding="utf-8")
+    assert 'id="dictionary-custody"' in page and 'id="custody-prisoners-through-custody"' in page
 
 
 def test_a_page_no_navigation_reaches_fails_the_build_naming_it(tmp_path):
