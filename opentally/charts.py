@@ -1303,10 +1303,15 @@ def _bounded_on_columns(rows: fastpath.ColumnRows, roles: _Roles) -> tuple[list[
         labels = column.take(pc.take(first_rows, candidates))
         if with_missing and pc.any(pc.equal(labels, "None")).as_py():
             return None  # the missing value sorts as "None": a tie only the rows' order settles
-        # As heapq.nsmallest sorts them, by (-total, label): the labels are distinct, so the order is total.
-        ranked = sorted(zip(pc.negate(totals).to_pylist(), ["None" if v is None else str(v) for v in labels.to_pylist()],
-                            candidates.to_pylist()))
-        runs = [run for _, _, run in ranked[:kept_count]]
+        # As heapq.nsmallest sorts them, by (-total, label), here in pyarrow: however many tie, no label
+        # becomes a Python string. Text sorts by its UTF-8 bytes, which is the order of code points, as in
+        # Python; the labels are distinct, so the order is total.
+        ranked = pa.table({"total": totals, "label": pc.fill_null(labels, "None"), "run": candidates})
+        del labels
+        top = ranked.take(pc.select_k_unstable(ranked, min(kept_count, ranked.num_rows),
+                                               sort_keys=[("total", "descending"), ("label", "ascending")]))
+        runs = [run for _, _, run in sorted(zip(pc.negate(top.column("total")).to_pylist(),
+                                                top.column("label").to_pylist(), top.column("run").to_pylist()))]
         how = _largest_how(roles, len(runs), len(with_numbers))
     elif distinct <= buckets:
         runs = sorted(range(distinct), key=first_rows.to_pylist().__getitem__)  # in order of first appearance
@@ -1435,8 +1440,10 @@ def _sort_key(value):
 
 
 def _tidy(number):
-    """Twelve significant digits: the JSON stays short and the same on every machine."""
-    if isinstance(number, int):
+    """Twelve significant digits: the JSON stays short and the same on every machine. A whole number
+    past 2**53 (a sum of large counts) is a float too: JavaScript reads no more, and vl-convert refuses
+    an integer past 64 bits (red-team review: a valid table's sum failed the build)."""
+    if isinstance(number, int) and abs(number) < 2**53:
         return number
     rounded = float(f"{number:.12g}")
     return int(rounded) if rounded.is_integer() and abs(rounded) < 2**53 else rounded

@@ -53,6 +53,7 @@ SETTING = "OPENTALLY_FAST_PATH"
 
 CHUNK = 1 << 20  # bytes read at a time when scanning a file's bytes
 _LONE_CR = re.compile(rb"\r(?!\n)")
+_EMPTY_LINE = re.compile(rb"\n\r?\n")
 _INTEGER = r"^-?[0-9]+$"
 _NUMBER = r"^-?[0-9]+(\.[0-9]+)?$"
 _DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
@@ -106,7 +107,7 @@ def prove(resource, path: Path, checked: CsvCheck, proven: dict[str, Proof] | No
             importlib.import_module(module)
     except ImportError:
         return None
-    if not _plain_bytes(path, checked):
+    if not _plain_bytes(path, checked, one_column=len(fields) == 1):
         return None
     try:
         return _read_and_check(resource, path, checked, missing_values, references)
@@ -277,16 +278,19 @@ def _plain_schema(schema, fields) -> list[str] | None:
     descriptor = schema.to_descriptor()
     if set(descriptor) - {"fields", "primaryKey", "missingValues", "foreignKeys"}:  # fieldsMatch, uniqueKeys...
         return None
-    names = {f.name for f in fields}
-    if not fields or len(names) != len(fields) or not all(name in names for name in schema.primary_key):
+    types = {f.name: f.type for f in fields}
+    if not fields or len(types) != len(fields) or not all(name in types for name in schema.primary_key):
         return None
+    if any(types[name] == "number" for name in schema.primary_key):
+        return None  # numbers stay text here, and "1.0" repeats "1.00" for frictionless (red-team review)
     values = descriptor.get("missingValues", [""])
     return values if isinstance(values, list) and all(isinstance(v, str) for v in values) else None
 
 
-def _plain_bytes(path: Path, checked: CsvCheck) -> bool:
-    """No byte-order mark, no carriage return other than before a line feed, and, when the file has
-    quotes, a count of records from ``csv_checks`` to compare with pyarrow's."""
+def _plain_bytes(path: Path, checked: CsvCheck, one_column: bool = False) -> bool:
+    """No byte-order mark, no carriage return other than before a line feed, when the file has
+    quotes a count of records from ``csv_checks`` to compare with pyarrow's, and in a file of one
+    column no empty line (Python's reader gives it no cell, a blank row; pyarrow one empty cell)."""
     quoted = False
     try:
         with open(path, "rb") as file:  # read a chunk at a time: a mapped file would count in the peak memory
@@ -298,6 +302,8 @@ def _plain_bytes(path: Path, checked: CsvCheck) -> bool:
                 following = file.read(CHUNK)
                 # A carriage return at the end of a chunk is followed by the next chunk's first byte.
                 if _LONE_CR.search(chunk + following[:1] if chunk.endswith(b"\r") else chunk):
+                    return False
+                if one_column and _EMPTY_LINE.search(chunk + following[:2]):
                     return False
                 quoted = quoted or b'"' in chunk
                 chunk = following
@@ -321,8 +327,8 @@ def _references(resource, proven: dict[str, Proof]) -> list[tuple[str, Proof | N
         itself = _names_itself(resource, reference)
         source = None if itself else proven.get(other)
         named = types.get(target[0]) if source is None else getattr(source.table.field(target[0]), "type", None)
-        if (source is None and not itself) or named != types[fields[0]]:
-            return None
+        if (source is None and not itself) or named != types[fields[0]] or named == "number":
+            return None  # numbers stay text here, and "1.0" is "1.00" to frictionless: it compares them
         found.append((fields[0], source, target[0]))
     return found
 

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from frictionless import Package
 
-from . import charts, citation, conventions, dates, git, views
+from . import charts, citation, conventions, dates, fastpath, git, views
 from .commentary import CommentaryPage, MacroCall, read_commentary
 from .files import scan_site_src
 from .issues import Issue, error
@@ -127,8 +127,14 @@ class ResourcePlan:
         return tuple(conventions.key_text(row.get(name)) for name in self.primary_key)
 
     def find_row(self, key: tuple[str, ...]) -> dict | None:
-        """The row whose primary key is ``key``, or None."""
-        return next((row for row in self.rows if self.key_of(row) == tuple(key)), None)
+        """The row whose primary key is ``key``, or None. In a table kept as columns only the key's
+        columns are read, and only the row found is made (red-team review: a million dicts a lookup)."""
+        wanted, rows = tuple(key), self.rows
+        if isinstance(rows, fastpath.ColumnRows) and self.primary_key and set(self.primary_key) <= set(rows.names):
+            keys = zip(*(map(conventions.key_text, rows.column(name)) for name in self.primary_key))
+            index = next((n for n, found in enumerate(keys) if found == wanted), None)
+            return None if index is None else rows[index]
+        return next((row for row in rows if self.key_of(row) == wanted), None)
 
     def anchor_of(self, row: dict) -> str | None:
         """The id of the row on its dataset page (by its id, else its whole primary key), or None."""

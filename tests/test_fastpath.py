@@ -217,6 +217,15 @@ CSV_CASES = [
           "b,1,1,2020-01-01,true\na,2,1,2020-01-01,true\n", schema={"primaryKey": ["label", "n"]}, valid=True),
     _case("composite key repeated far apart", "label,n,x,day,ok\nb,2,1,2020-01-01,true\na,1,1,2020-01-01,true\n"
           "a,2,1,2020-01-01,true\nb,2,1,2020-01-01,true\n", schema={"primaryKey": ["label", "n"]}),
+    # Red-team review: numbers stay text in the fast path, and frictionless compares them as numbers.
+    _case("number key equal as numbers", "label,n,x,day,ok\na,1,1.0,2020-01-01,true\nb,2,1.00,2020-01-02,false\n",
+          schema={"primaryKey": ["x"]}),
+    _case("composite key with a number equal as numbers", "label,n,x,day,ok\na,1,0,2020-01-01,true\n"
+          "a,2,-0,2020-01-02,false\n", schema={"primaryKey": ["label", "x"]}),
+    # Red-team review: Python's reader gives an empty line no cell (a blank row), pyarrow one empty cell.
+    _case("empty line in one column", "label\na\n\nb\n", fields=[{"name": "label", "type": "string"}],
+          schema={"missingValues": ["NA"]}),
+    _case("empty line at the end of one column", "label\na\nb\n\n", fields=[{"name": "label", "type": "string"}]),
     _case("composite key partly missing", "label,n,x,day,ok\na,,1,2020-01-01,true\na,,2,2020-01-02,false\n",
           schema={"primaryKey": ["label", "n"]}),
     _case("minimum broken", "label,n,x,day,ok\na,-1,1,2020-01-01,true\n",
@@ -356,19 +365,21 @@ def _many_rows_package(folder: Path, rows: int = 3_000) -> None:
     """A table over ``charts.MAX_POINTS`` rows whose views take every aggregation a chart makes of a
     large table: the largest of many bars (with tied totals), categories kept whole (with a missing
     one), days and numbers along the axis, a line of too many categories, and two cases the columns
-    leave to the rows (intervals of days; decimal numbers)."""
+    leave to the rows (intervals of days; decimal numbers; sums past 64 bits)."""
     (folder / "data").mkdir(parents=True)
-    lines = ["id,area,day,when,n,m,x,unit"]
+    lines = ["id,area,day,when,n,m,x,unit,huge"]
     for i in range(rows):
         area = "" if i % 97 == 0 else f"area-{(i * 7) % 13:02d}"
         n = "" if i % 31 == 0 else str((i * 37) % 1000 - 50)
         when = (dt.date(2000, 1, 1) + dt.timedelta(days=i)).isoformat()  # every row its own day
-        lines.append(f"r{i:05d},{area},2020-{1 + i % 12:02d}-{1 + i % 28:02d},{when},{n},{i % 5},{i % 7}.25,people")
+        lines.append(f"r{i:05d},{area},2020-{1 + i % 12:02d}-{1 + i % 28:02d},{when},{n},{i % 5},{i % 7}.25,people,"
+                     f"{2 ** 62 + i}")
     (folder / "data" / "many.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
     fields = [{"name": "id", "type": "string", "title": "Row"}, {"name": "area", "type": "string", "title": "Area"},
               {"name": "day", "type": "date", "title": "Day"}, {"name": "when", "type": "date", "title": "When"},
               {"name": "n", "type": "integer", "title": "Count"}, {"name": "m", "type": "integer", "title": "Other"},
-              {"name": "x", "type": "number", "title": "Rate"}, {"name": "unit", "type": "string", "title": "Unit"}]
+              {"name": "x", "type": "number", "title": "Rate"}, {"name": "unit", "type": "string", "title": "Unit"},
+              {"name": "huge", "type": "integer", "title": "Huge"}]
 
     def simple(name, kind, group, series):
         return {"name": name, "title": name.replace("-", " ").capitalize(), "resources": ["many"],
@@ -384,7 +395,9 @@ def _many_rows_package(folder: Path, rows: int = 3_000) -> None:
         "views": [simple("largest-bars", "bar", "id", "m"), simple("each-area", "bar", "area", ["n", "m"]),
                   simple("each-day", "line", "day", "n"), simple("each-count", "line", "n", "m"),
                   simple("too-many-lines", "line", "id", "n"), simple("day-intervals", "line", "when", "n"),
-                  simple("decimal-rates", "bar", "area", "x")],
+                  simple("decimal-rates", "bar", "area", "x"),
+                  # Sums past 64 bits: left to the rows (red-team review: they failed the build both ways).
+                  simple("huge-sums", "bar", "area", "huge")],
     }
     (folder / "datapackage.json").write_text(json.dumps(descriptor, indent=2), encoding="utf-8")
 
@@ -429,7 +442,8 @@ def test_the_site_is_the_same_bytes_with_the_fast_path_as_without(tmp_path, monk
     assert "id: The table has 3,000 rows, more than a chart can hold: the chart shows the mean for each of " \
            "the 2,000 Row values with the largest totals, of 2,903" in notes  # 97 rows have no count
     assert "the mean of Other for each Count, 1,000 points" in notes and "the mean of Count for each Day" in notes
-    # The two the columns leave to the rows: intervals of days, and decimal numbers.
+    # The three the columns leave to the rows: intervals of days, decimal numbers, sums past 64 bits.
     page = sites["off"]["data/many-rows.html"].decode("utf-8")
     assert "the chart shows the mean of Count for each 2-day interval of When, 1,500 points" in page
     assert "the chart shows the sum of Rate for each Area, 13 points" in page
+    assert "the chart shows the sum of Huge for each Area, 13 points" in page
