@@ -1252,7 +1252,7 @@ def _bounded_on_columns(rows: fastpath.ColumnRows, roles: _Roles) -> tuple[list[
     # Sorted (stably, missing values last), equal values make runs; a run's first row is where its value
     # first appears. Each large array is let go as soon as it is used: this is a build's peak memory.
     order = pc.sort_indices(column)
-    ordered = _one_array(column.take(order))
+    ordered = fastpath.one_array(column.take(order))
     missing = pc.is_null(ordered)
     change = pc.fill_null(pc.not_equal(ordered.slice(1), ordered.slice(0, count - 1)),
                           pc.not_equal(missing.slice(1), missing.slice(0, count - 1)))
@@ -1271,7 +1271,7 @@ def _bounded_on_columns(rows: fastpath.ColumnRows, roles: _Roles) -> tuple[list[
     try:
         sums, counts, magnitudes = [], [], None
         for measure in roles.measures:
-            values = _one_array(rows.columns[rows.names.index(measure)].take(order))
+            values = fastpath.one_array(rows.columns[rows.names.index(measure)].take(order))
             known = pc.cast(pc.is_valid(values), pa.int64())
             values = pc.fill_null(values, 0)
             size = pc.abs_checked(values)
@@ -1333,15 +1333,11 @@ def _bounded_on_columns(rows: fastpath.ColumnRows, roles: _Roles) -> tuple[list[
     return aggregated, _aggregation_note(roles, many_bars, len(rows), distinct, len(runs), how, len(aggregated))
 
 
-def _one_array(values):
-    return values.combine_chunks() if hasattr(values, "combine_chunks") else values
-
-
 def _run_totals(running, ends):
     """Each run's total from a running total: its last value less the last value of the run before."""
     import pyarrow as pa
     import pyarrow.compute as pc
-    last = pc.take(_one_array(running), ends)
+    last = pc.take(fastpath.one_array(running), ends)
     before = pa.concat_arrays([pa.array([0], pa.int64()), last.slice(0, len(last) - 1)])
     return pc.subtract_checked(last, before)
 

@@ -37,7 +37,6 @@ import importlib
 import itertools
 import os
 import re
-import dataclasses
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -67,14 +66,17 @@ _DIALECT = {"header": True, "delimiter": ",", "quoteChar": '"', "doubleQuote": T
 
 @dataclass(frozen=True)
 class Proof:
-    """A resource proven valid: its rows, typed as frictionless types them."""
+    """A resource proven valid: its rows, typed as frictionless types them (kept as ``ColumnRows``)."""
 
     table: tables.Table
-    columns: dict = dataclasses.field(default_factory=dict, compare=False, repr=False)  # pyarrow arrays, by field name
 
     @property
     def rows(self) -> int:
         return len(self.table.rows)
+
+    def column(self, name: str):
+        """The pyarrow array of one field (what a foreign key to this resource is checked against)."""
+        return self.table.rows.columns[self.table.rows.names.index(name)]
 
 
 def wanted(path: Path) -> bool:
@@ -161,12 +163,11 @@ def _read_and_check(resource, path: Path, checked: CsvCheck, missing_values: lis
         return None
     index = {f.name: i for i, f in enumerate(fields)}
     for name, other, target in references:
-        allowed = typed[index[target]] if other is None else other.columns[target]
-        if not _all(pc.is_in(pc.drop_null(typed[index[name]]), value_set=_array(pc.drop_null(allowed)))):
+        allowed = typed[index[target]] if other is None else other.column(target)
+        if not _all(pc.is_in(pc.drop_null(typed[index[name]]), value_set=one_array(pc.drop_null(allowed)))):
             return None
     rows = ColumnRows(tuple(names), tuple(f.type for f in fields), tuple(typed))
-    return Proof(tables.table_of(resource, rows, range(2, len(rows) + 2)),
-                 {f.name: column for f, column in zip(fields, typed)})
+    return Proof(tables.table_of(resource, rows, range(2, len(rows) + 2)))
 
 
 class ColumnRows(collections.abc.Sequence):
@@ -400,8 +401,8 @@ def _typed_columns(fields, columns, masks, key: set[str]) -> list | None:
     return typed
 
 
-def _array(values):
-    """A pyarrow array from a chunked one (a ``value_set`` must be one array)."""
+def one_array(values):
+    """A pyarrow array from a chunked one (a ``value_set`` must be one array; a chunked one is copied)."""
     return values.combine_chunks() if hasattr(values, "combine_chunks") else values
 
 
