@@ -48,7 +48,9 @@ MAX_DEPTH = 100  # levels of nested objects and arrays
 MAX_INTEGER_DIGITS = 4300  # Python's own limit on converting digits to an int
 
 # Characters no text of the site may hold: C0 controls but tab, LF and CR; lone UTF-16 surrogates.
-CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+# Characters a page or a drawing cannot carry: C0 controls but tab, line feed and carriage return, and
+# U+FFFE and U+FFFF, which XML forbids (vl-convert refused to draw a label holding one).
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
 _ESCAPED_BAD = re.compile(r"\\u(?:00[01][0-9a-fA-F]|[dD][89a-fA-F][0-9a-fA-F]{2})")
 
@@ -315,5 +317,5 @@ def describe(char: str) -> str:
     names = {0: "NUL", 7: "BEL, bell", 8: "BS, backspace", 9: "tab", 10: "LF, line feed", 11: "VT, vertical tab",
              12: "FF, form feed", 13: "CR, carriage return", 27: "ESC, escape", 127: "DEL"}
     code = ord(char)
-    name = names.get(code, "a control character" if code < 32 else "")
+    name = names.get(code, "a control character" if code < 32 else "a noncharacter" if code >= 0xFFFE else "")
     return f"U+{code:04X} ({name})" if name else f"U+{code:04X}"

@@ -284,6 +284,17 @@ def test_a_nul_byte_in_a_cell_is_an_error_with_its_row_and_field(nexus_copy):
     assert "\x00" not in output
 
 
+def test_a_noncharacter_in_a_cell_is_an_error_not_a_failed_drawing(nexus_copy):
+    """Red-team review: a label holding U+FFFF passed validate, then vl-convert refused to draw it (XML
+    forbids U+FFFE and U+FFFF). It is refused where it is, as a control character is."""
+    path = nexus_copy / "data" / "outcomes.csv"
+    path.write_text(path.read_text(encoding="utf-8").replace("Removed from the UK", "Removed\uffff from the UK", 1),
+                    encoding="utf-8")
+    [issue], output = validate_fails("control-character")
+    assert (issue["path"], issue["row"], issue["field"]) == (OUTCOMES, 2, "label")
+    assert "U+FFFF (a noncharacter) at character 8" in issue["message"] and "\uffff" not in output
+
+
 def test_an_unclosed_quote_on_line_2_of_a_2000_line_file_is_found(nexus_copy):
     rows = [OUTCOMES_ROW.format(n=n, value=n) for n in range(1998)]
     rows[0] = rows[0].replace("Label", '"Label')  # opens a quote that never closes
