@@ -12,6 +12,7 @@ Nothing is written to disk here: the result is a mapping from path to bytes.
 
 from __future__ import annotations
 
+import collections
 import csv
 import dataclasses
 import hashlib
@@ -386,11 +387,8 @@ def _chart_config(views: list[ViewPlan]) -> _ChartConfig:
                if v.chart is not None and isinstance(v.chart.spec.get("config"), dict)]
     if not configs:
         return _ChartConfig()
-    counts: dict[str, int] = {}
-    for text in configs:
-        counts[text] = counts.get(text, 0) + 1
-    most = max(counts.values())
-    return _ChartConfig(json.loads(next(text for text in configs if counts[text] == most)))
+    (most, _), = collections.Counter(configs).most_common(1)  # on a tie, the one counted first
+    return _ChartConfig(json.loads(most))
 
 
 def _chart_fragment(env: Environment, output: _ChartOutput, page: str, shared: _ChartConfig = _ChartConfig(),
@@ -693,8 +691,12 @@ def stash_html(text: str, stash: dict[str, str]) -> str:
             out.append(block)
             n += 1
             continue
-        while not _closed(tag, block) and n + 2 < len(parts):
+        # Openings and closings are counted part by part as parts join: a block of thousands of
+        # paragraphs (a source document) is not scanned again each time one joins.
+        unclosed = _unclosed(tag, block)
+        while unclosed > 0 and n + 2 < len(parts):
             block += parts[n + 1] + parts[n + 2]
+            unclosed += _unclosed(tag, parts[n + 2])
             n += 2
         token = "OTHTML" + hashlib.sha256(f"{len(out)}\0{block}".encode("utf-8")).hexdigest()[:24]
         stash[token] = block
@@ -707,12 +709,11 @@ _VOID_TAGS = frozenset({"hr", "br", "img", "input", "meta", "link", "source", "c
                         "param", "track", "wbr"})
 
 
-def _closed(tag: str, block: str) -> bool:
-    """Whether every ``tag`` opened in ``block`` is closed in it."""
+def _unclosed(tag: str, text: str) -> int:
+    """How many more ``tag`` elements ``text`` opens than it closes (none for a void tag)."""
     if tag in _VOID_TAGS:
-        return True
-    opened = len(re.findall(rf"<{tag}[\s/>]", block, re.IGNORECASE))
-    return opened <= len(re.findall(rf"</{tag}\s*>", block, re.IGNORECASE))
+        return 0
+    return len(re.findall(rf"<{tag}[\s/>]", text, re.IGNORECASE)) - len(re.findall(rf"</{tag}\s*>", text, re.IGNORECASE))
 
 
 def _render_source_page(env: Environment, package: PackagePlan, source: SourceDocument) -> str:
