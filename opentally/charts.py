@@ -449,9 +449,9 @@ def _row_units(rows: list[dict]) -> tuple[str | None, ...]:
 
 def _column_units(kept: fastpath.ColumnRows) -> tuple[str | None, ...]:
     """The distinct units of ``_row_units`` for a table kept as columns (each once: callers read their set)."""
-    if "unit" not in kept.names or kept.types[kept.names.index("unit")] != "string":
+    if kept.type_of("unit") != "string":
         return (None,)
-    return tuple(kept.columns[kept.names.index("unit")].unique().to_pylist())
+    return tuple(kept.array("unit").unique().to_pylist())
 
 
 def _kind_of(f: Field) -> str:
@@ -1232,10 +1232,9 @@ def _bounded_columns(rows: fastpath.ColumnRows, roles: _Roles) -> tuple[list[dic
     field along the axis, integer measures (summed exactly, in 64 bits: an overflow hands the rows
     back), and categories kept whole (at most the points a chart holds) or the largest of them.
     Intervals of a time or number axis are left to ``_bounded``."""
-    types = dict(zip(rows.names, rows.types))
     if (len(rows) <= MAX_POINTS or roles.dimension is None or roles.groups or not roles.measures
-            or types.get(roles.dimension) not in ("string", "integer", "date")
-            or any(types.get(m) != "integer" for m in roles.measures)):
+            or rows.type_of(roles.dimension) not in ("string", "integer", "date")
+            or any(rows.type_of(m) != "integer" for m in roles.measures)):
         return None
     try:
         return _bounded_on_columns(rows, roles)
@@ -1247,7 +1246,7 @@ def _bounded_on_columns(rows: fastpath.ColumnRows, roles: _Roles) -> tuple[list[
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    column = rows.columns[rows.names.index(roles.dimension)]
+    column = rows.array(roles.dimension)
     count = len(column)
     # Sorted (stably, missing values last), equal values make runs; a run's first row is where its value
     # first appears. Each large array is let go as soon as it is used: this is a build's peak memory.
@@ -1271,7 +1270,7 @@ def _bounded_on_columns(rows: fastpath.ColumnRows, roles: _Roles) -> tuple[list[
     try:
         sums, counts, magnitudes = [], [], None
         for measure in roles.measures:
-            values = fastpath.one_array(rows.columns[rows.names.index(measure)].take(order))
+            values = fastpath.one_array(rows.array(measure).take(order))
             known = pc.cast(pc.is_valid(values), pa.int64())
             values = pc.fill_null(values, 0)
             size = pc.abs_checked(values)
@@ -1344,7 +1343,7 @@ def _run_totals(running, ends):
 
 def _python_values(rows: fastpath.ColumnRows, name: str, values) -> list:
     """Values of the column ``name`` as the chart's rows hold them (JSON values)."""
-    kind = rows.types[rows.names.index(name)]
+    kind = rows.type_of(name)
     return [_json_value(v, kind) for v in fastpath.python_values(kind, values)]
 
 
@@ -1397,8 +1396,7 @@ def _largest_categories(rows: list[dict], roles: _Roles, buckets: int) -> tuple[
             if isinstance(r.get(m), (int, float)) and not isinstance(r.get(m), bool):
                 totals[key] = totals.get(key, 0) + abs(r[m])
     kept = heapq.nsmallest(buckets, totals, key=lambda k: (-totals[k], str(k)))  # the largest, as sorted() would
-    return {k: k for k in kept}, (f"the {roles.op} for each of the {len(kept):,} {roles.dimension_title} values "
-                                  f"with the largest totals, of {len(totals):,}")
+    return {k: k for k in kept}, _largest_how(roles, len(kept), len(totals))
 
 
 def _aggregate(rows: list[dict], roles: _Roles, keyed: dict) -> list[dict]:

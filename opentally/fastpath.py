@@ -76,7 +76,7 @@ class Proof:
 
     def column(self, name: str):
         """The pyarrow array of one field (what a foreign key to this resource is checked against)."""
-        return self.table.rows.columns[self.table.rows.names.index(name)]
+        return self.table.rows.array(name)
 
 
 def wanted(path: Path) -> bool:
@@ -215,8 +215,15 @@ class ColumnRows(collections.abc.Sequence):
 
     def column(self, name: str) -> list:
         """Every value of one column, as the rows would give it."""
-        index = self.names.index(name)
-        return python_values(self.types[index], self.columns[index])
+        return python_values(self.type_of(name), self.array(name))
+
+    def array(self, name: str):
+        """The pyarrow array of one column."""
+        return self.columns[self.names.index(name)]
+
+    def type_of(self, name: str) -> str | None:
+        """The Table Schema type of one column; None when the table has no such column."""
+        return self.types[self.names.index(name)] if name in self.names else None
 
     def _rows(self, start: int, stop: int) -> list[dict]:
         values = [python_values(kind, column.slice(start, stop - start)) for kind, column in zip(self.types, self.columns)]

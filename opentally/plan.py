@@ -58,7 +58,7 @@ class Download:
 
     @property
     def size(self) -> int:
-        return self.data.stat().st_size if isinstance(self.data, Path) else len(self.data)
+        return citation.data_size(self.data)
 
     @cached_property
     def sha256(self) -> str:
@@ -595,8 +595,8 @@ def _zip(name: str, directory: Path, descriptor: dict, about: _ZipAbout) -> byte
     readme = citation.free_name("README.txt", set(entries))
     licence = citation.free_name("LICENCE.txt", set(entries))
     entries[licence] = citation.licence_text(descriptor, about.citation).encode("utf-8")
-    listed = sorted((f"{name}/{p}", data.stat().st_size if isinstance(data, Path) else len(data))
-                    for p, data in entries.items())  # the README lists the other files
+    # The README lists the other files.
+    listed = sorted((f"{name}/{p}", citation.data_size(data)) for p, data in entries.items())
     entries[readme] = citation.readme_text(about.title, about.description, about.citation, descriptor,
                                            about.period, listed).encode("utf-8")
     return citation.zip_bytes(((f"{name}/{p}", data) for p, data in entries.items()), about.citation.modified)
