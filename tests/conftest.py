@@ -173,6 +173,15 @@ def phone(browser):
     context.close()
 
 
+@pytest.fixture(scope="module")
+def phone_without_js(browser):
+    """A phone-sized window (375 px, a high-density screen) with JavaScript off."""
+    context = browser.new_context(viewport={"width": 375, "height": 740}, java_script_enabled=False,
+                                  device_scale_factor=2)
+    yield context
+    context.close()
+
+
 def site_pages(site: Path) -> list[str]:
     """Every HTML page of a built site, as paths relative to its root."""
     return sorted(p.relative_to(site).as_posix() for p in site.rglob("*.html"))

@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import re
 
-import pytest
 from playwright.sync_api import expect
 
 from conftest import NEXUS
@@ -21,14 +20,6 @@ def chart_pages(site) -> list[str]:
     """Every page of the built site with a drawable chart on it: dataset and commentary pages alike."""
     return sorted(p.relative_to(site).as_posix() for p in site.rglob("*.html")
                   if 'class="ot-chart__spec"' in p.read_text(encoding="utf-8"))
-
-
-@pytest.fixture(scope="module")
-def phone_without_js(browser):
-    context = browser.new_context(viewport={"width": 375, "height": 740}, java_script_enabled=False,
-                                  device_scale_factor=2)
-    yield context
-    context.close()
 
 
 def test_the_site_has_charts_on_dataset_and_commentary_pages(built_site):

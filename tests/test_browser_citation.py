@@ -56,11 +56,10 @@ def test_the_copy_buttons_copy_the_citation_and_say_copied(site_server, clipboar
         page.close()
 
 
-def test_without_javascript_the_citation_is_text_to_select_and_no_button_shows(site_server, browser):
+def test_without_javascript_the_citation_is_text_to_select_and_no_button_shows(site_server, phone_without_js):
     base, _ = site_server
-    context = browser.new_context(viewport={"width": 375, "height": 740}, java_script_enabled=False)
+    page, seen = open_page(phone_without_js, base, DATASET, javascript=False)
     try:
-        page, seen = open_page(context, base, DATASET, javascript=False)
         cite = page.locator(".ot-citation p.ot-cite")
         cite.scroll_into_view_if_needed()
         assert cite.is_visible()
@@ -71,7 +70,7 @@ def test_without_javascript_the_citation_is_text_to_select_and_no_button_shows(s
         assert page.evaluate("getSelection().toString().trim()") == cite.inner_text().strip()
         assert seen.problems() == []
     finally:
-        context.close()
+        page.close()
 
 
 def test_a_copy_button_copies_the_box_beside_it_never_an_element_found_by_id(site_server, clipboard):

@@ -159,11 +159,10 @@ def test_an_address_that_names_the_dictionary_opens_it(site_server, desktop):
         page.close()
 
 
-def test_without_javascript_the_link_leads_to_the_dictionary_s_summary(site_server, browser):
+def test_without_javascript_the_link_leads_to_the_dictionary_s_summary(site_server, phone_without_js):
     base, _ = site_server
-    context = browser.new_context(viewport={"width": 375, "height": 740}, java_script_enabled=False)
+    page, _ = open_page(phone_without_js, base, DATASET, javascript=False)
     try:
-        page, _ = open_page(context, base, DATASET, javascript=False)
         page.locator(SHARED_LINK).first.click()
         summary = page.locator("details#dictionary-custody > summary")
         assert page.evaluate("location.hash") == "#dictionary-custody"
@@ -173,4 +172,4 @@ def test_without_javascript_the_link_leads_to_the_dictionary_s_summary(site_serv
         summary.click()
         expect(page.locator("details#dictionary-custody table caption")).to_be_visible()
     finally:
-        context.close()
+        page.close()
