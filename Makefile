@@ -8,8 +8,10 @@ STAMP  := $(VENV)/.installed-requirements
 
 .PHONY: site test validate serve clean browser audit
 
+# `make site PUBLISH=1` builds the public site: without the whole git history (a shallow clone) it
+# fails, where a preview only warns that earlier versions are missing.
 site: $(STAMP)
-	$(PY) build.py build
+	$(PY) build.py build $(if $(PUBLISH),--publish)
 
 serve: $(STAMP)
 	$(PY) build.py serve

@@ -82,7 +82,10 @@ def check_command(base: str | None, as_json: bool, debug: bool) -> None:
 @click.option("--debug", is_flag=True, help="Show a traceback when the build fails.")
 @click.option("--no-cache", "no_cache", is_flag=True,
               help="Make everything again instead of taking what an earlier build made from .build/cache/.")
-def build_command(out: Path, project: Path, debug: bool, no_cache: bool) -> None:
+@click.option("--publish", is_flag=True,
+              help="This is the public site: refuse to build without the whole git history (every version "
+                   "is published), where a preview only warns.")
+def build_command(out: Path, project: Path, debug: bool, no_cache: bool, publish: bool) -> None:
     """Validate every package, then build the site into --out.
 
     Exit status: 0 when the site was built, 1 when the data, the commentary or MkDocs failed
@@ -91,7 +94,7 @@ def build_command(out: Path, project: Path, debug: bool, no_cache: bool) -> None
     from opentally.pipeline import Project, build_site
 
     try:
-        result = build_site(Project(project), out, log=click.echo, use_cache=not no_cache)
+        result = build_site(Project(project), out, log=click.echo, use_cache=not no_cache, publishing=publish)
     except BuildError as exc:
         _fail(exc, debug)
         return

@@ -17,7 +17,7 @@ import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from . import conventions, load, strict_json, validate
+from . import conventions, git, load, strict_json, validate
 from .commentary import read_commentary
 from .issues import BuildError, Issue, error, warning
 
@@ -178,9 +178,24 @@ def _changed_paths(root: Path, base: str) -> dict[str, str]:
     return changed
 
 
-def _old_bytes(root: Path, base: str, path: str) -> bytes | None:
-    result = subprocess.run(["git", "show", f"{base}:{path}"], cwd=root, capture_output=True)
-    return result.stdout if result.returncode == 0 else None
+class WorkTree:
+    """The files of the working tree: what a change proposes."""
+
+    def __init__(self, root: Path):
+        self.root = root
+
+    def read(self, path: str) -> bytes | None:
+        return _read(self.root / path)
+
+
+class CommitTree:
+    """The files of a commit, read from git's objects (``git.Objects``), never checked out."""
+
+    def __init__(self, objects: git.Objects, commit: str):
+        self.objects, self.commit = objects, commit
+
+    def read(self, path: str) -> bytes | None:
+        return self.objects.blob(self.commit, path)
 
 
 # --- the check -----------------------------------------------------------------------------------
@@ -191,31 +206,62 @@ def check_change(root: Path, base: str | None = None) -> CheckReport:
     changed = _changed_paths(root, commit)
     names = sorted({PurePosixPath(p).parts[1] for p in changed
                     if PurePosixPath(p).parts[:1] == (PACKAGES,) and len(PurePosixPath(p).parts) > 2})
-    packages = tuple(_check_package(root, commit, name) for name in names)
+    try:
+        with git.Objects(root) as objects:
+            packages = tuple(_check_package(root, CommitTree(objects, commit), name) for name in names)
+    except git.GitUnavailable as exc:
+        raise BuildError(f"git could not read the files of {commit[:12]}: {exc}",
+                         hint="run the check inside the repository, with git installed") from None
     pages = tuple(_commentary_changes(root, commit, changed))
     figures = tuple(_figures_changed(root, packages))
     return CheckReport(base or commit[:12], packages, pages, figures, quotes=tuple(_quotes_changed(packages)))
 
 
-def _check_package(root: Path, base: str, name: str) -> PackageChange:
+def _check_package(root: Path, base: CommitTree, name: str) -> PackageChange:
     folder = root / PACKAGES / name
-    old_descriptor = _json(_old_bytes(root, base, f"{PACKAGES}/{name}/datapackage.json"))
+    old_descriptor = _json(base.read(f"{PACKAGES}/{name}/datapackage.json"))
     if not (folder / load.DESCRIPTOR).exists():
         return PackageChange(name, "removed", _version(old_descriptor), "", None, (), (), ())
     loaded = load.load_package(folder)
     report = validate.validate_packages([loaded]).packages[0]
     new_descriptor = loaded.descriptor or {}
     status = "added" if old_descriptor is None else "changed"
-    old_descriptor = old_descriptor or {}
-    resources = tuple(_diff_resource(root, base, name, old_descriptor, new_descriptor, r)
+    diff = diff_package(name, base, WorkTree(root), old_descriptor or {}, new_descriptor)
+    issues = _version_rules(name, loaded, status, old_descriptor or {}, new_descriptor, diff)
+    issues += _formula_cells(WorkTree(root), name, new_descriptor, diff.resources)
+    return PackageChange(name, status, _version(old_descriptor), _version(new_descriptor), report, diff.resources,
+                         diff.changes, tuple(issues))
+
+
+@dataclass(frozen=True)
+class PackageDiff:
+    """What changed in a package between two trees: its tables' rows and cells, and its descriptor."""
+
+    resources: tuple[ResourceDiff, ...]
+    changes: tuple[Change, ...]
+
+    @property
+    def data_changed(self) -> bool:
+        """Whether any table's rows or header, or any schema, changed (what needs a new version)."""
+        return any(r.has_changes for r in self.resources) or any(c.kind == "schema" for c in self.changes)
+
+    @property
+    def breaking(self) -> tuple[Change, ...]:
+        return tuple(c for c in self.changes if c.breaking)
+
+
+def diff_package(name: str, old: WorkTree | CommitTree, new: WorkTree | CommitTree, old_descriptor: dict,
+                 new_descriptor: dict) -> PackageDiff:
+    """The one diff engine: every table of the package matched row by row (on the primary key, or by
+    position), every changed cell old -> new, and schema, metadata and view changes (schema changes that
+    can make valid data invalid marked breaking). ``check`` compares a change with its base with it,
+    and the site's history each release with the one before."""
+    resources = tuple(_diff_resource(old, new, name, old_descriptor, new_descriptor, r)
                       for r in _resource_names(old_descriptor, new_descriptor))
-    changes = tuple(_schema_changes(root, base, name, old_descriptor, new_descriptor)
+    changes = tuple(_schema_changes(old, new, name, old_descriptor, new_descriptor)
                     + _metadata_changes(old_descriptor, new_descriptor)
                     + _view_changes(old_descriptor, new_descriptor))
-    issues = _version_rules(name, loaded, status, old_descriptor, new_descriptor, resources, changes)
-    issues += _formula_cells(root, name, new_descriptor, resources)
-    return PackageChange(name, status, _version(old_descriptor), _version(new_descriptor), report, resources,
-                         changes, tuple(issues))
+    return PackageDiff(resources, changes)
 
 
 def _json(data: bytes | None) -> dict | None:
@@ -249,12 +295,10 @@ def _resource_names(old: dict, new: dict) -> list[str]:
 
 # --- data diff -----------------------------------------------------------------------------------
 
-def _schema(root: Path, base: str | None, package: str, resource: dict) -> dict:
+def _schema(tree: WorkTree | CommitTree, package: str, resource: dict) -> dict:
     schema = resource.get("schema")
     if isinstance(schema, str):
-        path = f"{PACKAGES}/{package}/{schema}"
-        data = _old_bytes(root, base, path) if base else _read(root / path)
-        schema = _json(data) or {}
+        schema = _json(tree.read(f"{PACKAGES}/{package}/{schema}")) or {}
     return schema if isinstance(schema, dict) else {}
 
 
@@ -293,22 +337,22 @@ def _key_fields(schema: dict, header: list[str]) -> list[str]:
     return key if key and all(isinstance(k, str) and k in header for k in key) else []
 
 
-def _diff_resource(root: Path, base: str, package: str, old_descriptor: dict, new_descriptor: dict,
-                   name: str) -> ResourceDiff:
+def _diff_resource(old: WorkTree | CommitTree, new: WorkTree | CommitTree, package: str, old_descriptor: dict,
+                   new_descriptor: dict, name: str) -> ResourceDiff:
     old_resource, new_resource = _resources(old_descriptor).get(name), _resources(new_descriptor).get(name)
     resource = new_resource or old_resource
     path = resource.get("path") if isinstance(resource.get("path"), str) else ""
     shown = f"{PACKAGES}/{package}/{path}"
     if not path or not str(path).endswith((".csv", ".tsv")) and resource.get("format") not in ("csv", "tsv"):
-        old_data = _old_bytes(root, base, shown) if old_resource and path else None
-        new_data = _read(root / shown) if new_resource and path else None
+        old_data = old.read(shown) if old_resource and path else None
+        new_data = new.read(shown) if new_resource and path else None
         status = "unchanged" if old_data == new_data else ("added" if old_data is None else "removed" if new_data is None else "changed")
         return ResourceDiff(name, shown, status, "file")
-    old_header, old_rows = _table(_old_bytes(root, base, f"{PACKAGES}/{package}/{old_resource['path']}")
+    old_header, old_rows = _table(old.read(f"{PACKAGES}/{package}/{old_resource['path']}")
                                   if old_resource and isinstance(old_resource.get("path"), str) else None,
                                   old_resource or {})
-    new_header, new_rows = _table(_read(root / shown) if new_resource else None, new_resource or {})
-    schema = _schema(root, None, package, new_resource) if new_resource else _schema(root, base, package, old_resource)
+    new_header, new_rows = _table(new.read(shown) if new_resource else None, new_resource or {})
+    schema = _schema(new, package, new_resource) if new_resource else _schema(old, package, old_resource)
     key = _key_fields(schema, new_header or old_header)
     if key and not all(k in old_header for k in key) and old_rows:
         key = []
@@ -348,14 +392,15 @@ def _fields(schema: dict) -> list[dict]:
     return [f for f in fields if isinstance(f, dict) and isinstance(f.get("name"), str)]
 
 
-def _schema_changes(root: Path, base: str, package: str, old_descriptor: dict, new_descriptor: dict) -> list[Change]:
+def _schema_changes(old: WorkTree | CommitTree, new: WorkTree | CommitTree, package: str, old_descriptor: dict,
+                    new_descriptor: dict) -> list[Change]:
     changes: list[Change] = []
     old_resources, new_resources = _resources(old_descriptor), _resources(new_descriptor)
     for name, new_resource in new_resources.items():
         if name not in old_resources:
             continue
-        old_schema = _schema(root, base, package, old_resources[name])
-        new_schema = _schema(root, None, package, new_resource)
+        old_schema = _schema(old, package, old_resources[name])
+        new_schema = _schema(new, package, new_resource)
         changes += _compare_schemas(name, old_schema, new_schema)
     return changes
 
@@ -490,20 +535,18 @@ def _semver(version: str) -> tuple[int, int, int] | None:
     return tuple(int(g) for g in match.groups()) if match else None
 
 
-def _version_rules(name: str, loaded, status: str, old: dict, new: dict, resources, changes) -> list[Issue]:
+def _version_rules(name: str, loaded, status: str, old: dict, new: dict, diff: PackageDiff) -> list[Issue]:
     if status == "added":
         return []
     where = load.display_path(loaded.descriptor_path)
-    # The data changed when any table's rows or header did, or any schema did.
-    data_changed = any(r.has_changes for r in resources) or any(c.kind == "schema" for c in changes)
     old_version, new_version = _version(old), _version(new)
     issues = []
-    if data_changed and old_version == new_version:
+    if diff.data_changed and old_version == new_version:
         issues.append(error("version-not-bumped", where,
                             f'the data changed but "version" is still {new_version or "not set"}',
                             'raise "version" in datapackage.json: the patch number for a correction (1.0.0 → 1.0.1), '
                             "the minor number for new rows or fields (1.0.0 → 1.1.0)", field="version"))
-    breaking = [c for c in changes if c.breaking]
+    breaking = diff.breaking
     old_semver, new_semver = _semver(old_version), _semver(new_version)
     if breaking and old_semver and new_semver and new_semver[0] <= old_semver[0]:
         issues.append(error("major-version-needed", where,
@@ -514,14 +557,14 @@ def _version_rules(name: str, loaded, status: str, old: dict, new: dict, resourc
     return issues
 
 
-def _formula_cells(root: Path, package: str, descriptor: dict, resources) -> list[Issue]:
+def _formula_cells(tree: WorkTree, package: str, descriptor: dict, resources) -> list[Issue]:
     """Text cells that a spreadsheet would run as a formula, in rows the change adds or changes."""
     issues = []
     for diff in resources:
         resource = _resources(descriptor).get(diff.name)
         if resource is None:
             continue
-        schema = _schema(root, None, package, resource)
+        schema = _schema(tree, package, resource)
         text_fields = {f["name"] for f in _fields(schema) if f.get("type", "string") == "string"} or None
         cells = [(n, f, v) for _, n, row in diff.added for f, v in row.items()]
         cells += [(c.row, cell.field, cell.new) for c in diff.changed for cell in c.cells]
@@ -569,15 +612,25 @@ def _quotes_changed(packages: tuple[PackageChange, ...]):
                                           cell.old, cell.new)
 
 
+@dataclass(frozen=True)
+class ValueChange:
+    """A figure's value that a change alters: a correction, once released."""
+
+    ref: str  # package/resource/id (the row's diff key when it has no id)
+    old: str
+    new: str
+
+
+def value_changes(package: str, resources: tuple[ResourceDiff, ...]) -> list[ValueChange]:
+    """The one rule for what a correction of a figure is: a row matched in both versions whose value
+    cell (``conventions.VALUE_FIELD``) changed."""
+    return [ValueChange(f"{package}/{r.name}/{row.ident or row.key}", cell.old, cell.new)
+            for r in resources for row in r.changed for cell in row.cells if cell.field == conventions.VALUE_FIELD]
+
+
 def _figures_changed(root: Path, packages: tuple[PackageChange, ...]):
     """Commentary that quotes a figure whose value the change alters."""
-    values = {}
-    for p in packages:
-        for r in p.resources:
-            for row in r.changed:
-                for cell in row.cells:
-                    if cell.field == conventions.VALUE_FIELD:
-                        values[f"{p.name}/{r.name}/{row.ident or row.key}"] = (cell.old, cell.new)
+    values = {change.ref: (change.old, change.new) for p in packages for change in value_changes(p.name, p.resources)}
     if not values or not (root / COMMENTARY).is_dir():
         return
     pages, _ = read_commentary(root / COMMENTARY)

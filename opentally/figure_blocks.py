@@ -62,6 +62,7 @@ class FigureBlock:
     derivation: str
     note: str
     others: tuple[Other, ...]
+    ident: str = ""  # the figure's id, always (``figure`` is empty when the label says it)
 
 
 def has_figures(resource) -> bool:
@@ -132,6 +133,7 @@ def _blocks(resource, rows: Sequence[dict], quote_place: QuotePlace, format_cell
             derivation=conventions.derivation(row, cols),
             note=_text(row.get(NOTE_FIELD)),
             others=tuple(others),
+            ident=figure,
         ))
     return blocks
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from . import cache, charts, load, stamp, stored, validate
+from . import cache, charts, history, load, stamp, stored, validate
 from .files import link_issues
 from .issues import Issue, warning
 from .load import display_path
@@ -68,10 +68,11 @@ def _notice(project: Project, notice: str) -> Issue:
 
 
 def build_site(project: Project, out: Path, log: Callable[[str], None] = lambda message: None,
-               use_cache: bool = True) -> BuildResult:
+               use_cache: bool = True, publishing: bool = False) -> BuildResult:
     """Build the site of ``project`` into ``out``. Raises ``BuildError`` when MkDocs or a site check fails.
     With ``use_cache``, what an earlier build made from the same inputs is taken from ``.build/cache/``
-    (see ``cache``): the same bytes, sooner."""
+    (see ``cache``): the same bytes, sooner. With ``publishing`` (the public site, not a preview), a
+    history without every release is an error, not a warning."""
     started = time.perf_counter()
     folder, refused = cache.project_folder(project.root, out) if use_cache else (None, "")
     if refused:
@@ -81,7 +82,7 @@ def build_site(project: Project, out: Path, log: Callable[[str], None] = lambda 
     def step(message: str) -> None:
         log(f"[{time.perf_counter() - started:6.2f}s] {message}")
 
-    key = stamp.site_key(project.root) if use_cache else None
+    key = stamp.site_key(project.root, publishing) if use_cache else None
     if (summary := stamp.unchanged(key, out)) is not None:
         step("nothing changed since the last build of this site: it is left as it is")
         return _from_summary(summary, time.perf_counter() - started)
@@ -95,10 +96,12 @@ def build_site(project: Project, out: Path, log: Callable[[str], None] = lambda 
         return BuildResult(False, report, ())
 
     check_config(project.config)  # before anything parses it: MkDocs' own loader acts on what it finds
+    step("history: releases of each package")
+    releases = history.read_history(project.root, [p.directory.name for p in packages], publishing)
     step("plan: pages, charts and downloads")
     charts.start_renderer()  # the child process that draws charts starts up while the site is planned
-    plan, issues = plan_site(packages, project.site_src, report)  # the tables and charts validation read
-    issues += link_issues(project.templates)
+    plan, issues = plan_site(packages, project.site_src, report, releases)  # the tables and charts validation read
+    issues = list(releases.issues) + issues + link_issues(project.templates)
     if any(i.is_error for i in issues):
         return BuildResult(False, report, tuple(issues))
 

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from frictionless import Package
 
-from . import charts, citation, conventions, dates, fastpath, git, views
+from . import charts, check, citation, conventions, dates, fastpath, git, history, names, views
 from .commentary import CommentaryPage, MacroCall, read_commentary
 from .files import scan_site_src
 from .issues import Issue, error
@@ -220,6 +220,62 @@ class Figure:
 
 
 @dataclass(frozen=True)
+class Correction:
+    """A figure's value that a release changed: "Corrected in 1.0.1: was 37"."""
+
+    version: str
+    old: str  # the value before, as the CSV had it
+    new: str
+    page: str  # the page of the version that corrected it
+
+
+@dataclass(frozen=True)
+class VersionPlan:
+    """One release of a package (``history.Release``), as the site publishes it for good: its page
+    ``data/NAME/VERSION/index.md`` and its files beside it, byte for byte as released."""
+
+    version: str
+    time: str  # ISO 8601 date and time of the release's commit
+    commit: str
+    note: str
+    title: str  # the package's title in that version
+    page: str  # data/NAME/VERSION/index.md; its files are in the same folder
+    descriptor: dict = field(repr=False)
+    files: tuple[Download, ...] = field(repr=False)  # the descriptor, data, schema and dialect files
+    entries: tuple[tuple[str, bytes], ...] = field(repr=False)  # every file of the release (for its zip)
+    previous: str = ""
+    diff: check.PackageDiff | None = field(default=None, repr=False)
+    superseded_by: str = ""  # the version after it ("" for the newest release)
+
+    @property
+    def date(self) -> str:
+        return self.time[:10]
+
+    @property
+    def folder(self) -> str:
+        return self.page.rsplit("/", 1)[0]
+
+    @property
+    def kinds(self) -> tuple[str, ...]:
+        """What kind of release it is, in words: the labels a reader scans for."""
+        if self.diff is None:
+            return ("first release",)
+        kinds = []
+        resources = self.diff.resources
+        if any(r.changed for r in resources):
+            kinds.append("correction")
+        if any(r.added for r in resources) or any(r.status == "added" for r in resources):
+            kinds.append("new data")
+        if any(r.removed for r in resources) or any(r.status == "removed" for r in resources):
+            kinds.append("data removed")
+        if self.diff.breaking:
+            kinds.append("breaking change")
+        elif any(c.kind == "schema" for c in self.diff.changes):
+            kinds.append("schema change")
+        return tuple(kinds) or ("description only",)
+
+
+@dataclass(frozen=True)
 class PackagePlan:
     name: str
     title: str
@@ -234,6 +290,24 @@ class PackagePlan:
     downloads: tuple[Download, ...]
     modified: str
     period: tuple[date, date] | None = None  # the period the data covers (conventions.data_period)
+    versions: tuple[VersionPlan, ...] = ()  # every release, oldest first (``history``)
+    # Corrections of figures, by "resource/id": every release that changed the figure's value, oldest first.
+    corrections: dict[str, tuple[Correction, ...]] = field(default_factory=dict, repr=False)
+
+    @property
+    def version(self) -> str:
+        """The version the descriptor gives now ("" when it gives none)."""
+        value = self.descriptor.get("version")
+        return value.strip() if isinstance(value, str) else ""
+
+    @property
+    def released(self) -> bool:
+        """Whether the current version is one of the releases in the history (not so in a preview of a
+        change that raises it)."""
+        return any(v.version == self.version for v in self.versions)
+
+    def version_plan(self, version: str) -> VersionPlan | None:
+        return next((v for v in self.versions if v.version == version), None)
 
     @cached_property
     def dictionaries(self) -> tuple[Dictionary, ...]:
@@ -278,13 +352,15 @@ class SitePlan:
         return next((p for p in self.packages if p.name == name), None)
 
 
-def plan_site(packages: list[LoadedPackage], site_src: Path,
-              report: Report | None = None) -> tuple[SitePlan, list[Issue]]:
+def plan_site(packages: list[LoadedPackage], site_src: Path, report: Report | None = None,
+              releases: history.History | None = None) -> tuple[SitePlan, list[Issue]]:
     """Plan every page; the issues are references in commentary to things that do not exist.
 
     With the validation ``report``, each package's tables and charts are the ones validation read and
-    built (``PackageRead``): no table is read twice, no chart built twice."""
-    planned = tuple(_plan_package(p, report.read_of(display_path(p.directory)) if report else None)
+    built (``PackageRead``): no table is read twice, no chart built twice. With the ``releases`` read
+    from git, each package has its versions and the corrections of its figures."""
+    planned = tuple(_plan_package(p, report.read_of(display_path(p.directory)) if report else None,
+                                  releases.of(p.directory.name) if releases else ())
                     for p in sorted(packages, key=lambda p: p.name))
     scan = scan_site_src(site_src)
     pages, issues = read_commentary(site_src, scan.pages)
@@ -307,7 +383,8 @@ def build_date(packages: tuple[PackagePlan, ...]) -> date:
 
 # --- one package ---------------------------------------------------------------------------------
 
-def _plan_package(loaded: LoadedPackage, read: PackageRead | None = None) -> PackagePlan:
+def _plan_package(loaded: LoadedPackage, read: PackageRead | None = None,
+                  releases: tuple[history.Release, ...] = ()) -> PackagePlan:
     descriptor = loaded.descriptor or {}
     package = Package(_without_views(descriptor), basepath=str(loaded.directory))
     name = package.name or loaded.directory.name
@@ -335,7 +412,70 @@ def _plan_package(loaded: LoadedPackage, read: PackageRead | None = None) -> Pac
         downloads=_package_downloads(name, loaded.directory, descriptor, resources),
         modified=modified,
         period=period,
+        versions=(versions := _versions(name, releases)),
+        corrections=_corrections(versions),
     )
+
+
+def version_page(package: str, version: str) -> str:
+    """The page of a version of a package: data/NAME/VERSION/index.md, its files beside it."""
+    return f"data/{package}/{version}/index.md"
+
+
+def _versions(name: str, releases: tuple[history.Release, ...]) -> tuple[VersionPlan, ...]:
+    planned = []
+    for n, release in enumerate(releases):
+        page = version_page(name, release.version)
+        title = release.descriptor.get("title")
+        planned.append(VersionPlan(
+            version=release.version, time=release.time, commit=release.commit, note=release.note,
+            title=title if isinstance(title, str) and title.strip() else name, page=page,
+            descriptor=release.descriptor, files=_version_files(page.rsplit("/", 1)[0], release),
+            entries=release.files, previous=release.previous, diff=release.diff,
+            superseded_by=releases[n + 1].version if n + 1 < len(releases) else ""))
+    return tuple(planned)
+
+
+def _version_files(folder: str, release: history.Release) -> tuple[Download, ...]:
+    """The files of a release a reader downloads one by one: its data, schema and dialect files and its
+    descriptor, as the current version's (``_package_downloads``), read from git as released."""
+    data = dict(release.files)
+    wanted: list[tuple[str, str]] = []
+    for resource in release.descriptor.get("resources") or []:
+        if not isinstance(resource, dict):
+            continue
+        media = resource.get("mediatype") if isinstance(resource.get("mediatype"), str) else ""
+        if isinstance(resource.get("path"), str):
+            wanted.append((resource["path"], media or _media_type(resource["path"])))
+        for key in ("schema", "dialect"):
+            if isinstance(resource.get(key), str):
+                wanted.append((resource[key], "application/json"))
+    wanted.append(("datapackage.json", "application/json"))
+    files, seen = [], set()
+    for path, media in wanted:
+        if path in seen or path not in data or names.extension(path) == ".md" or names.published_type_problem(path):
+            continue  # a file the release does not hold, or that the site would show as a page
+        seen.add(path)
+        files.append(Download(path.rsplit("/", 1)[-1], f"{folder}/{path}", media, data[path]))
+    return tuple(files)
+
+
+def _media_type(path: str) -> str:
+    return {".csv": "text/csv", ".tsv": "text/tab-separated-values", ".json": "application/json"}.get(
+        names.extension(path), "application/octet-stream")
+
+
+def _corrections(versions: tuple[VersionPlan, ...]) -> dict[str, tuple[Correction, ...]]:
+    """Each figure's corrections ("resource/id" -> the releases that changed its value, oldest first),
+    by the rule ``check`` reports a pull request's with (``check.value_changes``)."""
+    found: dict[str, list[Correction]] = {}
+    for version in versions:
+        if version.diff is None:
+            continue
+        for change in check.value_changes("", version.diff.resources):
+            key = change.ref.split("/", 1)[1]
+            found.setdefault(key, []).append(Correction(version.version, change.old, change.new, version.page))
+    return {key: tuple(items) for key, items in found.items()}
 
 
 def _without_views(descriptor: dict) -> dict:
@@ -543,7 +683,7 @@ def row_anchor(resource: str, row_id: str) -> str:
 # --- downloads -----------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
-class _ZipAbout:
+class ZipAbout:
     """What the README and LICENCE of a package's zip say."""
 
     title: str
@@ -572,12 +712,12 @@ def package_zip(package: PackagePlan, cited: citation.Citation) -> Download:
     """The package's zip, whose README gives ``cited`` (with the page's absolute address when the
     site's is known)."""
     text = package.descriptor.get("description") or package.descriptor.get("readme") or ""
-    about = _ZipAbout(package.title, str(text), cited, package.period)
+    about = ZipAbout(package.title, str(text), cited, package.period)
     return Download(f"{package.name}.zip", f"downloads/{package.name}.zip", "application/zip",
                     _zip(package.name, package.directory, package.descriptor, about))
 
 
-def _zip(name: str, directory: Path, descriptor: dict, about: _ZipAbout) -> bytes:
+def _zip(name: str, directory: Path, descriptor: dict, about: ZipAbout) -> bytes:
     """The whole package folder as a zip that is the same bytes for the same files, with a README
     (title, description, citation, licence, version, dates, files) and the licence's text beside them,
     every entry dated by the day the data last changed."""
@@ -589,9 +729,17 @@ def _zip(name: str, directory: Path, descriptor: dict, about: _ZipAbout) -> byte
             continue
         if not path.resolve().is_relative_to(root):
             continue
-        if re.search(r"[\\:\x00-\x1f\x7f]", relative.as_posix()):
-            continue  # a name an unzip tool could misread ("\\" and ":" mean folders and drives on Windows)
         entries[relative.as_posix()] = path  # read a chunk at a time into the zip
+    return zip_of(name, entries, descriptor, about)
+
+
+def zip_of(name: str, files: dict[str, bytes | Path], descriptor: dict, about: ZipAbout) -> bytes:
+    """A package's files (path in the package -> bytes, or the file holding them) as a zip in the
+    folder ``name``, with its README and LICENCE; the same bytes for the same files. The current
+    version's zip is made from its folder, a release's from git (``releases.version_zip``)."""
+    entries = {path: data for path, data in files.items()
+               # a name an unzip tool could misread ("\\" and ":" mean folders and drives on Windows)
+               if not re.search(r"[\\:\x00-\x1f\x7f]", path)}
     readme = citation.free_name("README.txt", set(entries))
     licence = citation.free_name("LICENCE.txt", set(entries))
     entries[licence] = citation.licence_text(descriptor, about.citation).encode("utf-8")

@@ -32,7 +32,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
 from . import charts, citation, conventions, dates, names
-from . import figure_blocks
+from . import figure_blocks, releases
 from . import plan as plan_stage
 from .conventions import is_quote_field
 from .issues import BuildError
@@ -69,6 +69,14 @@ def repository_host(repo_url: str) -> str:
     if host == "gitlab.com" or host.startswith("gitlab."):
         return "GitLab"
     return ""
+
+
+def repository_commit_url(settings: SiteSettings, commit: str) -> str | None:
+    """The page of ``commit`` in the repository's web interface, or None."""
+    host = repository_host(settings.repo_url)
+    if not host or not re.fullmatch(r"[0-9a-f]{40}|[0-9a-f]{64}", commit):
+        return None
+    return settings.repo_url + ("/commit/" if host == "GitHub" else "/-/commit/") + commit
 
 
 def repository_edit_url(settings: SiteSettings, path: str) -> str | None:
@@ -127,7 +135,15 @@ def render_site(plan: SitePlan, templates: Path, settings: SiteSettings = SiteSe
         for download in package.downloads:
             files[download.target] = download.data
         _add_citation_files(files, package, settings)
+        for version in package.versions:
+            pages += _add_version(env, files, stashed, package, version, settings)
     files["data/index.md"] = _render_catalog(env, plan).encode("utf-8")
+    news = releases.news(plan)
+    files[releases.WHATS_NEW] = stash_html(env.get_template("whats-new.md.j2").render(
+        items=news[:releases.MAX_NEWS], more=max(0, len(news) - releases.MAX_NEWS), page=releases.WHATS_NEW,
+        feed=releases.FEED, calendar=""), stashed.setdefault(releases.WHATS_NEW, {})).encode("utf-8")
+    files[releases.FEED] = releases.feed_bytes(plan, settings.site_name, settings.site_url)
+    pages += 1
     files["catalog.json"] = _catalog_json(plan, settings).encode("utf-8")
     pages += 1
     fragments: dict[str, str] = {}
@@ -148,6 +164,25 @@ def render_site(plan: SitePlan, templates: Path, settings: SiteSettings = SiteSe
         charts=sum(1 for p in plan.packages for v in p.views if v.chart),
         downloads=sum(len(p.downloads) for p in plan.packages),
     )
+
+
+def _add_version(env: Environment, files: dict, stashed: dict, package: PackagePlan, version, settings: SiteSettings) -> int:
+    """A release's page and files (data/NAME/VERSION/): its data, descriptor and zip, as released."""
+    url = settings.absolute(version.page) if settings.site_url else ""
+    cited = releases.version_citation(package, version, settings.site_name, url or settings.absolute(version.page))
+    zipped = releases.version_zip(package, version, releases.version_citation(package, version, settings.site_name, url))
+    downloads = (*version.files, zipped)
+    for download in downloads:
+        if download.target in files:
+            raise BuildError(f"datapackages/{package.name}: the file {download.target} of version {version.version} has "
+                             "the same path as another file of the site", hint="rename the package's file or folder")
+        files[download.target] = download.data
+    text = env.get_template("version.md.j2").render(
+        package=package, v=version, s=releases.summary(version), files=downloads, citation=cited,
+        citation_files=[], latest=package.version, page=version.page,
+        commit_url=repository_commit_url(settings, version.commit))
+    files[version.page] = stash_html(text, stashed.setdefault(version.page, {})).encode("utf-8")
+    return 1
 
 
 def _add_hand_written(files: dict[str, bytes], relative: str, data: bytes, origin: str = "site_src") -> None:
@@ -171,6 +206,10 @@ def _generated(relative: str) -> str:
         return f'the page of dataset "{parts[1].removesuffix(".md")}"'
     if parts[0] == "data" and len(parts) > 3 and parts[2] == "sources":
         return f'the page of a source document of dataset "{parts[1]}"'
+    if parts[0] == "data" and len(parts) > 3:
+        return f'a page or file of version {parts[2]} of dataset "{parts[1]}"'
+    if relative in (releases.WHATS_NEW, releases.FEED):
+        return "the What's new page and its feed"
     if parts[0] == "downloads":
         return "a download of a dataset"
     if parts[0] == "charts":
@@ -185,6 +224,7 @@ def make_environment(templates: Path) -> Environment:
     env = Environment(loader=FileSystemLoader(str(templates)), autoescape=True, undefined=StrictUndefined,
                       keep_trailing_newline=True, trim_blocks=False, lstrip_blocks=False)
     env.filters.update(cell=format_cell, md=markdown_text, filesize=file_size, long_date=long_date,
+                       value_text=releases.value_text,
                        period=lambda period: dates.period_summary(*period),
                        period_days=lambda period: dates.period_days(*period))
     # JSON in a page (a chart's spec, the JSON-LD) is written compactly, keys sorted; tojson still
@@ -424,7 +464,12 @@ def _table_fragment(env: Environment, package: PackagePlan, resource: ResourcePl
         tools="" if figures else Markup(tools).strip()).strip()
     if not figures:
         return table
+    def corrections(ident: str) -> list[dict]:
+        return [{"version": c.version, "old": releases.value_text(c.old), "link": relative_url(page, c.page)}
+                for c in package.corrections.get(f"{resource.name}/{ident}", ())]
+
     return env.get_template("partials/figures.html.j2").render(
+        corrections=corrections,
         figures=figure_blocks.figure_blocks(resource, rows, quote_place, format_cell, anchors), rows=len(rows),
         table=Markup(table), caption=caption, heading="h4" if anchors else "p", tools=Markup(tools).strip()).strip()
 
@@ -466,6 +511,8 @@ def _render_package_page(env: Environment, package: PackagePlan, chart_html: dic
         contributors=_contributors(d), descriptor_sources=_descriptor_sources(package),
         citation=_citation(package, env.globals["site"]), citation_files=citation_files(package),
         json_ld=_json_ld(package, env.globals["site"]), cited_in=citing,
+        versions=[(v, releases.summary(v)) for v in reversed(package.versions)],
+        unreleased=package.version if package.versions and not package.released else "",
     )
 
 

@@ -82,7 +82,7 @@ def folder_key(folder: Path) -> str | None:
     return digest.sha.hexdigest()
 
 
-def site_key(root: Path) -> str | None:
+def site_key(root: Path, publishing: bool = False) -> str | None:
     """The key of the site the project at ``root`` makes, or None when it cannot be known (then the
     site is built)."""
     digest = _Digest()
@@ -101,7 +101,7 @@ def site_key(root: Path) -> str | None:
     for name in names:
         digest.add("env", name, os.environ.get(name, "\0unset"))
     digest.add("cwd", os.getcwd())
-    digest.add("commit", _head(root))
+    digest.add("commit", _head(root), "publishing" if publishing else "preview")
     return digest.sha.hexdigest()
 
 

@@ -389,7 +389,10 @@ def _run_mkdocs(rendered: RenderedSite, config_file: Path, docs: Path, built: Pa
         with _source_date(build_date):
             # Source documents are reached from their dataset's page, not from the navigation.
             # So are datasets, when there are more than the menu can list (see MAX_DATASETS_IN_NAV).
-            unlisted = "/data/*/sources/*.md" + ("\n/data/*.md" if len(rendered.nav) > MAX_DATASETS_IN_NAV else "")
+            # So are the pages of versions (from their dataset's page and What's new); What's new and the
+            # release calendar are in the navigation when mkdocs.yml lists them (the shipped one does).
+            unlisted = ("/data/*/sources/*.md\n/data/*/*/index.md\n/whats-new.md\n/release-calendar.md"
+                        + ("\n/data/*.md" if len(rendered.nav) > MAX_DATASETS_IN_NAV else ""))
             config = load_config(str(config_file), docs_dir=str(docs), site_dir=str(built), not_in_nav=unlisted)
             _check_config_text(config, config_file)
             config["nav"] = site_nav(config["nav"], rendered.nav, rendered.hand_written)

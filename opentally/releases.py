@@ -1,0 +1,179 @@
+"""Stage 4, render, for releases: what each version changed in words, its page and files, the site's
+What's new page and its Atom feed.
+
+Every sentence about a release is made here from the diff ``check`` computes (``check.PackageDiff``),
+so the dataset page, the version's page, What's new and the feed say the same thing. Nothing here
+reads the clock: dates are the release commits' own.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from . import check, citation, feed
+from .plan import Download, PackagePlan, SitePlan, VersionPlan, ZipAbout, zip_of
+
+WHATS_NEW = "whats-new.md"
+FEED = "feed.xml"
+MAX_LISTED = 50  # changed cells, added or removed rows listed per table and release; the rest are counted
+MAX_NEWS = 100  # releases on What's new (newest first); every release stays on its dataset's page
+MAX_FEED = 50  # entries of the feed
+
+
+@dataclass(frozen=True)
+class CellShown:
+    row: str  # the row's id or key
+    field: str
+    old: str
+    new: str
+
+
+@dataclass(frozen=True)
+class TableChanges:
+    title: str
+    counts: str  # "1 value changed, 2 rows added"
+    cells: tuple[CellShown, ...]
+    more_cells: int
+    added: tuple[str, ...]
+    more_added: int
+    removed: tuple[str, ...]
+    more_removed: int
+
+
+@dataclass(frozen=True)
+class Summary:
+    """What a release changed, for readers."""
+
+    kinds: tuple[str, ...]  # "correction", "new data", "breaking change"...
+    sentence: str  # "1 value corrected and 1 row added in 1 table."
+    tables: tuple[TableChanges, ...]
+    schema: tuple[tuple[str, bool], ...]  # (change in words, breaking)
+    metadata: tuple[str, ...]
+
+
+def _plural(n: int, word: str, words: str = "") -> str:
+    return f"{n:,} {word if n == 1 else words or word + 's'}"
+
+
+def summary(version: VersionPlan) -> Summary:
+    diff = version.diff
+    if diff is None:
+        return Summary(version.kinds, "The first release.", (), (), ())
+    titles = _titles(version.descriptor)
+    tables = []
+    changed = added = removed = 0
+    for r in diff.resources:
+        if not r.has_changes:
+            continue
+        cells = [CellShown(row.ident or row.key, cell.field, cell.old, cell.new) for row in r.changed for cell in row.cells]
+        parts = []
+        if cells:
+            parts.append(f"{_plural(len(cells), 'value')} changed in {_plural(len(r.changed), 'row')}")
+        if r.added:
+            parts.append(f"{_plural(len(r.added), 'row')} added")
+        if r.removed:
+            parts.append(f"{_plural(len(r.removed), 'row')} removed")
+        if r.status == "added":
+            parts.insert(0, "new table")
+        elif r.status == "removed":
+            parts.insert(0, "table removed")
+        changed, added, removed = changed + len(cells), added + len(r.added), removed + len(r.removed)
+        tables.append(TableChanges(
+            titles.get(r.name, r.name), ", ".join(parts) or "its columns changed",
+            tuple(cells[:MAX_LISTED]), max(0, len(cells) - MAX_LISTED),
+            tuple(k for k, _, _ in r.added[:MAX_LISTED]), max(0, len(r.added) - MAX_LISTED),
+            tuple(k for k, _, _ in r.removed[:MAX_LISTED]), max(0, len(r.removed) - MAX_LISTED)))
+    schema = tuple((f"{titles.get(c.where, c.where)}: {c.description}", c.breaking) for c in diff.changes if c.kind == "schema")
+    metadata = tuple(c.description for c in diff.changes if c.kind != "schema" and not c.description.startswith("version:"))
+    words = []
+    if changed:
+        words.append(f"{_plural(changed, 'value')} corrected")
+    if added:
+        words.append(f"{_plural(added, 'row')} added")
+    if removed:
+        words.append(f"{_plural(removed, 'row')} removed")
+    if schema:
+        breaking = sum(1 for _, b in schema if b)
+        words.append(f"{_plural(len(schema), 'change')} to the columns" + (f" ({breaking:,} breaking)" if breaking else ""))
+    if not words:
+        words.append("the description changed, not the data" if metadata else "no change to the data")
+    sentence = _joined(words)
+    return Summary(version.kinds, sentence[0].upper() + sentence[1:] + ".", tuple(tables), schema, metadata)
+
+
+def _joined(words: list[str]) -> str:
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+
+
+def _titles(descriptor: dict) -> dict[str, str]:
+    resources = descriptor.get("resources") if isinstance(descriptor.get("resources"), list) else []
+    return {r["name"]: str(r.get("title") or r["name"]) for r in resources
+            if isinstance(r, dict) and isinstance(r.get("name"), str)}
+
+
+def value_text(text: str) -> str:
+    """A value as the CSV has it, with thousands separators when it is a plain number ("207000" -> "207,000")."""
+    try:
+        number = Decimal(text)
+    except (InvalidOperation, ValueError):
+        return text
+    if not number.is_finite() or text.strip() != text or "e" in text.lower():
+        return text
+    return f"{number:,}"
+
+
+# --- files ---------------------------------------------------------------------------------------
+
+def version_zip(package: PackagePlan, version: VersionPlan, cited: citation.Citation) -> Download:
+    """The zip of a release: every file of the package folder as released, with a README and LICENCE
+    as the current version's zip has (``plan.zip_of``)."""
+    text = version.descriptor.get("description") or version.descriptor.get("readme") or ""
+    about = ZipAbout(version.title, str(text), cited, None)
+    name = f"{package.name}-{version.version}"
+    return Download(f"{name}.zip", f"{version.folder}/{name}.zip", "application/zip",
+                    zip_of(name, dict(version.entries), version.descriptor, about))
+
+
+def version_citation(package: PackagePlan, version: VersionPlan, site_name: str, url: str) -> citation.Citation:
+    """How to cite one version: its own title, version number and release date, and its own page."""
+    return citation.cite(package.name, version.title, version.descriptor, package.sources, version.date, site_name, url)
+
+
+# --- What's new and the feed ---------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class News:
+    package: PackagePlan
+    version: VersionPlan
+    summary: Summary
+    corrections: tuple[tuple[str, str, str], ...]  # (figure label, old, new)
+
+
+def news(plan: SitePlan) -> list[News]:
+    """Every release of every package, newest first (by time, then package and version)."""
+    items = []
+    for package in plan.packages:
+        labels = {key.split("/", 1)[1]: f.label for key, f in package.figures.items()}
+        for version in package.versions:
+            fixes = tuple((labels.get(c.ref.split("/", 1)[1], c.ref.split("/", 1)[1]), value_text(c.old), value_text(c.new))
+                          for c in (check.value_changes(package.name, version.diff.resources) if version.diff else ()))
+            items.append(News(package, version, summary(version), fixes))
+    items.sort(key=lambda n: (n.version.time, n.package.name, n.version.version), reverse=True)
+    return items
+
+
+def feed_bytes(plan: SitePlan, site_name: str, site_url: str) -> bytes:
+    entries = []
+    for item in news(plan)[:MAX_FEED]:
+        v = item.version
+        kinds = ", ".join(item.summary.kinds)
+        text = " ".join(part for part in (item.summary.sentence, v.note) if part)
+        if item.corrections:
+            text += " " + "; ".join(f"{label}: was {old}, now {new}" for label, old, new in item.corrections[:10]) + "."
+        entries.append(feed.FeedEntry(
+            id=feed.entry_id("opentally-release", item.package.name, v.version, v.commit),
+            title=f"{item.package.title}: version {v.version} ({kinds})", updated=v.time, link=v.page,
+            summary=text, categories=item.summary.kinds))
+    return feed.atom_feed(entries, f"{site_name}: what's new", site_url, FEED, author=site_name,
+                          subtitle="New versions of the datasets and corrections of their figures, newest first.")
