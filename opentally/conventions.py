@@ -440,3 +440,44 @@ def data_period(descriptor: dict, resources: Iterable):
                 continue
             days += [d for n in dated if (d := dates.as_date(row.get(n), end=n != PERIOD_START_FIELD)) is not None]
     return (min(days), max(days)) if days else None
+
+
+# --- releases ------------------------------------------------------------------------------------
+
+def changes_notes(descriptor: dict) -> dict[str, str]:
+    """version -> the note of its ``changes`` entry: ``"changes": [{"version": "1.0.1", "description":
+    "..."}]``. The one reading of that key (``validate`` checks its shape with ``changes_problems``)."""
+    entries = descriptor.get("changes")
+    notes = {}
+    for entry in entries if isinstance(entries, list) else ():
+        if isinstance(entry, dict) and isinstance(entry.get("version"), str) and isinstance(entry.get("description"), str):
+            notes.setdefault(entry["version"], " ".join(entry["description"].split()))
+    return notes
+
+
+def changes_problems(descriptor: dict) -> list[tuple[str, str, str]]:
+    """(JSON pointer, what is wrong, how to fix) for each malformed ``changes`` entry."""
+    entries = descriptor.get("changes")
+    if entries is None:
+        return []
+    shape = 'write "changes": [{"version": "1.0.1", "description": "what changed and why"}], one entry per version'
+    if not isinstance(entries, list):
+        return [("/changes", "\"changes\" must be a list of entries", shape)]
+    problems, seen = [], set()
+    for n, entry in enumerate(entries):
+        at = f"/changes/{n}"
+        if not isinstance(entry, dict):
+            problems.append((at, "an entry of \"changes\" must be an object", shape))
+            continue
+        version, text = entry.get("version"), entry.get("description")
+        if not isinstance(version, str) or not version.strip():
+            problems.append((f"{at}/version", "the entry names no version", shape))
+        elif version in seen:
+            problems.append((f"{at}/version", f"version {version} has two entries: only the first is shown",
+                             "merge them into one description"))
+        else:
+            seen.add(version)
+        if not isinstance(text, str) or not text.strip():
+            problems.append((f"{at}/description", "the entry has no description",
+                             "say in plain words what changed in this version and why"))
+    return problems

@@ -23,6 +23,7 @@ from .issues import Issue, error
 from .load import display_path
 
 PAGE_TYPES = (".md",)
+CALENDAR_FILE = "release-calendar.yml"  # the release calendar (``release_calendar.CALENDAR_FILE``), at the top
 # Files a page may show or link to. None of these runs script when a browser opens it.
 STATIC_TYPES = (".png", ".jpg", ".jpeg", ".gif", ".webp", ".avif", ".pdf", ".csv", ".txt")
 
@@ -40,6 +41,8 @@ def scan_site_src(folder: Path) -> TreeScan:
     """The Markdown pages and static files of ``site_src/`` that may be published, and what is refused."""
     pages, static, issues = [], [], []
     for relative, path in _walk(folder, issues):
+        if relative == CALENDAR_FILE:
+            continue  # read by the release calendar (``release_calendar``), never published as it is
         suffix = Path(relative).suffix.lower()
         shown = display_path(path)
         if names.active_type(relative):

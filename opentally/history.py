@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import check, git, names, strict_json
+from . import check, conventions, git, names, strict_json
 from .issues import Issue, error, warning
 
 PACKAGES = check.PACKAGES
@@ -89,7 +89,7 @@ def read_history(root: Path, packages: list[str], publishing: bool = False) -> H
     releases: dict[str, tuple[Release, ...]] = {}
     try:
         with git.Objects(root) as objects:
-            notes = {name: changes_notes(_descriptor(root / PACKAGES / name / DESCRIPTOR)) for name in packages}
+            notes = {name: conventions.changes_notes(_descriptor(root / PACKAGES / name / DESCRIPTOR)) for name in packages}
             for name in packages:
                 found, more = _releases(objects, name, touched.get(name, []), notes[name])
                 releases[name] = found
@@ -139,45 +139,6 @@ def _parsed(data: bytes | None) -> dict:
     return value if isinstance(value, dict) else {}
 
 
-def changes_notes(descriptor: dict) -> dict[str, str]:
-    """version -> the note of its ``changes`` entry: ``"changes": [{"version": "1.0.1", "description":
-    "..."}]``. The one reading of that key (``validate`` checks its shape with ``changes_problems``)."""
-    entries = descriptor.get("changes")
-    notes = {}
-    for entry in entries if isinstance(entries, list) else ():
-        if isinstance(entry, dict) and isinstance(entry.get("version"), str) and isinstance(entry.get("description"), str):
-            notes.setdefault(entry["version"], _plain(entry["description"]))
-    return notes
-
-
-def changes_problems(descriptor: dict) -> list[tuple[str, str, str]]:
-    """(JSON pointer, what is wrong, how to fix) for each malformed ``changes`` entry."""
-    entries = descriptor.get("changes")
-    if entries is None:
-        return []
-    shape = 'write "changes": [{"version": "1.0.1", "description": "what changed and why"}], one entry per version'
-    if not isinstance(entries, list):
-        return [("/changes", "\"changes\" must be a list of entries", shape)]
-    problems, seen = [], set()
-    for n, entry in enumerate(entries):
-        at = f"/changes/{n}"
-        if not isinstance(entry, dict):
-            problems.append((at, "an entry of \"changes\" must be an object", shape))
-            continue
-        version, text = entry.get("version"), entry.get("description")
-        if not isinstance(version, str) or not version.strip():
-            problems.append((f"{at}/version", "the entry names no version", shape))
-        elif version in seen:
-            problems.append((f"{at}/version", f"version {version} has two entries: only the first is shown",
-                             "merge them into one description"))
-        else:
-            seen.add(version)
-        if not isinstance(text, str) or not text.strip():
-            problems.append((f"{at}/description", "the entry has no description",
-                             "say in plain words what changed in this version and why"))
-    return problems
-
-
 def _plain(text: str) -> str:
     text = " ".join(str(text).split())
     return text if len(text) <= MAX_NOTE else text[:MAX_NOTE - 1] + "…"
@@ -219,7 +180,7 @@ def _releases(objects: git.Objects, name: str, touched: list[tuple[str, str]],
             if oid not in blobs:
                 blobs[oid] = objects.read(oid) or b""
             files.append((path, blobs[oid]))
-        note = notes.get(version) or changes_notes(descriptor).get(version) or _message(objects, commit)
+        note = _plain(notes.get(version) or conventions.changes_notes(descriptor).get(version) or _message(objects, commit))
         previous = releases[-1] if releases else None
         diff = None
         if previous is not None:

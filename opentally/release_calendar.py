@@ -176,13 +176,16 @@ def _unsafe(text: str, shown: str) -> Issue | None:
     for event in yaml.parse(text, Loader=yaml.SafeLoader):
         line = event.start_mark.line + 1
         if isinstance(event, yaml.AliasEvent):
-            return error("calendar-unsafe", shown, f"the release calendar uses an alias (*{event.anchor})",
+            return error("calendar-unsafe", shown, f"the release calendar uses an alias (*{_short(event.anchor)})",
                          "write each value out in full: the calendar does not use YAML anchors (&) or aliases (*)",
                          line)
+        if isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+            continue
         if not isinstance(event, yaml.NodeEvent):
             continue
         if event.anchor is not None:
-            return error("calendar-unsafe", shown, f"the release calendar uses an anchor (&{event.anchor})",
+            return error("calendar-unsafe", shown, f"the release calendar uses an anchor (&{_short(event.anchor)})",
                          "remove the anchor: the calendar does not use YAML anchors (&) or aliases (*)", line)
         if event.tag is not None:
             return error("calendar-unsafe", shown, f"the release calendar uses a YAML tag ({event.tag[:80]})",
@@ -198,8 +201,6 @@ def _unsafe(text: str, shown: str) -> Issue | None:
                 return error("calendar-unsafe", shown,
                              f"the release calendar nests lists and mappings {depth} deep, deeper than it ever needs",
                              _FORMAT_HINT, line)
-        elif isinstance(event, yaml.CollectionEndEvent):
-            depth -= 1
     return None
 
 
@@ -251,6 +252,14 @@ class _Reader:
         self.released = released
         self.issues: list[Issue] = []
         self.ids: dict[str, int] = {}  # id -> line of its first use
+        self.key_lines: dict[int, int] = {}  # id() of a value node -> the line of its key
+
+    def at(self, node: yaml.Node) -> int:
+        """The line to report a value at: its own, or its key's when it is a list or mapping written
+        on the lines below the key."""
+        if isinstance(node, yaml.CollectionNode) and not node.flow_style:
+            return self.key_lines.get(id(node), _line(node))
+        return _line(node)
 
     def fail(self, code: str, line: int, field: str | None, message: str, hint: str) -> None:
         self.issues.append(error(code, self.shown, message, hint, line, field))
@@ -274,12 +283,12 @@ class _Reader:
         if isinstance(releases, yaml.ScalarNode) and releases.tag == _NULL:
             return []
         if not isinstance(releases, yaml.SequenceNode):
-            self.fail("calendar-invalid", _line(releases), "releases",
+            self.fail("calendar-invalid", self.at(releases), "releases",
                       f"releases is {_kind(releases)}; expected a list of releases, each starting with \"- \"",
                       _FORMAT_HINT)
             return []
         if len(releases.value) > MAX_ENTRIES:
-            self.fail("calendar-too-large", _line(releases), "releases",
+            self.fail("calendar-too-large", self.at(releases), "releases",
                       f"the release calendar lists {len(releases.value):,} releases, over {MAX_ENTRIES:,}",
                       "remove releases published or cancelled long ago (git keeps them)")
             return []
@@ -308,12 +317,13 @@ class _Reader:
                           f"keep one {key}: and remove the other")
             else:
                 seen[key] = _line(key_node)
+                self.key_lines[id(value)] = _line(key_node)
                 yield key, value
 
     def _text(self, key: str, node: yaml.Node, where: str, limit: int = MAX_TEXT) -> str | None:
         """A value as plain text ("" when empty); None, with an issue, when it is not text."""
         if not isinstance(node, yaml.ScalarNode):
-            self.fail("calendar-text", _line(node), key, f"{where}: {key} is {_kind(node)}; expected text",
+            self.fail("calendar-text", self.at(node), key, f"{where}: {key} is {_kind(node)}; expected text",
                       f"write {key}: on one line followed by its text")
             return None
         if node.tag == _NULL:
@@ -439,13 +449,13 @@ class _Reader:
         if node is None or (isinstance(node, yaml.ScalarNode) and node.tag == _NULL):
             return ()
         if not isinstance(node, yaml.SequenceNode):
-            self.fail("calendar-changes", _line(node), "changes",
+            self.fail("calendar-changes", self.at(node), "changes",
                       f"{where}: changes is {_kind(node)}; expected a list of changes of the date",
                       "write each change as a list item: - announced: 2026-11-20, then from:, to: and reason: "
                       "on the lines below it")
             return None
         if len(node.value) > MAX_CHANGES:
-            self.fail("calendar-too-large", _line(node), "changes",
+            self.fail("calendar-too-large", self.at(node), "changes",
                       f"{where}: changes lists {len(node.value):,} changes, over {MAX_CHANGES}",
                       "keep the history to the changes announced to the public")
             return None

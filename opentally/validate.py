@@ -219,6 +219,9 @@ def _check_metadata(descriptor: dict, where: str) -> list[Issue]:
         issues.append(warning("missing-sources", where, "the package names no sources, so readers cannot check the figures",
                               'add "sources": [{"title": "...", "path": "..."}] naming where the data comes from',
                               field="sources"))
+    for pointer, problem, hint in conventions.changes_problems(descriptor):
+        issues.append(warning("changes-invalid", where, f"{problem}: the note of a version is taken from its entry", hint,
+                              field=pointer))
     return issues
 
 

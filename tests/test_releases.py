@@ -1,0 +1,311 @@
+"""Releases and revisions (issue 12), tested where readers and publishers meet them: sites built from
+temporary git repositories with several releases of a package, a correction, a breaking change, a
+release calendar with a cancelled release, and clones without the whole history.
+
+One repository is made for the module; sites are built from it at two points of its history, and
+once more to prove the same history gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from bs4 import BeautifulSoup
+
+from atom_schema import validate_atom
+from conftest import ROOT
+
+PACKAGE = "arrests"
+FIELDS = [{"name": "id", "type": "string", "title": "Figure id"}, {"name": "label", "type": "string", "title": "Label"},
+          {"name": "value", "type": "integer", "title": "Value"}]
+RENAMED = [FIELDS[0], {"name": "title", "type": "string", "title": "Title"}, FIELDS[2]]
+CORRECTION_NOTE = "Corrected the number removed from the UK: the letter says 38, not 37."
+HOSTILE_MESSAGE = "Add <script>alert(1)</script> reporting & conditions"
+
+
+def git(root: Path, *args: str, when: str = "2026-01-10T09:00:00+00:00") -> str:
+    env = {**os.environ, "GIT_COMMITTER_DATE": when, "GIT_AUTHOR_DATE": when, "GIT_AUTHOR_NAME": "Tester",
+           "GIT_AUTHOR_EMAIL": "tester@example.org", "GIT_COMMITTER_NAME": "Tester",
+           "GIT_COMMITTER_EMAIL": "tester@example.org", "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1"}
+    return subprocess.run(["git", *args], cwd=root, check=True, env=env, capture_output=True, text=True).stdout
+
+
+def descriptor(version: str, fields: list[dict], changes: list[dict] | None = None) -> dict:
+    d = {"name": PACKAGE, "title": "Arrests and removals", "version": version, "created": "2026-01-10T00:00:00Z",
+         "description": "Figures from a letter.",
+         "licenses": [{"name": "OGL-UK-3.0", "title": "Open Government Licence v3.0",
+                       "path": "https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/"}],
+         "sources": [{"title": "A letter", "path": "https://example.org/letter.pdf"}],
+         "resources": [{"name": PACKAGE, "path": "data/arrests.csv", "title": "Arrests", "profile": "tabular-data-resource",
+                        "schema": {"fields": fields, "primaryKey": ["id"]}}]}
+    if changes:
+        d["changes"] = changes
+    return d
+
+
+def write_release(project: Path, version: str, fields: list[dict], rows: list[str], changes=None) -> None:
+    folder = project / "datapackages" / PACKAGE
+    (folder / "data").mkdir(parents=True, exist_ok=True)
+    (folder / "datapackage.json").write_text(json.dumps(descriptor(version, fields, changes), indent=2) + "\n")
+    (folder / "data" / "arrests.csv").write_text("\n".join([",".join(f["name"] for f in fields), *rows]) + "\n")
+
+
+CALENDAR = """\
+releases:
+  - id: arrests-correction
+    title: Arrests, corrected figures
+    package: arrests
+    expected: 2026-02-01
+    status: published
+    version: 1.0.1
+  - id: arrests-quarterly
+    title: Arrests, next quarter
+    package: arrests
+    expected: 2026-03-20
+    status: confirmed
+  - id: arrests-cancelled
+    title: Arrests, a survey that will not run
+    package: arrests
+    expected: 2026-05
+    status: cancelled
+    reason: The survey was stopped.
+"""
+
+
+def make_project(root: Path) -> dict[str, Path]:
+    """The shipped project plus the package "arrests", committed release by release. Gives the project
+    and the sites built at 1.0.0 and at the end."""
+    project = root / "project"
+    for name in ("datapackages", "site_src", "templates"):
+        shutil.copytree(ROOT / name, project / name)
+    shutil.copy(ROOT / "mkdocs.yml", project / "mkdocs.yml")
+    git(project, "init", "-q", "-b", "main")
+    write_release(project, "1.0.0", FIELDS, ["removed,Removed from the UK,37", "detained,Detained,977"])
+    git(project, "add", "-A")
+    git(project, "commit", "-qm", "First release of the arrests figures")
+    sites = {"first": root / "site-1.0.0"}
+    build(project, sites["first"])
+    (project / "site_src" / "about.md").write_text((project / "site_src" / "about.md").read_text() + "\nMore words.\n")
+    git(project, "commit", "-qam", "Commentary only: not a release", when="2026-01-20T09:00:00+00:00")
+    fixed = ["removed,Removed from the UK,38", "detained,Detained,977"]
+    write_release(project, "1.0.1", FIELDS, fixed, [{"version": "1.0.1", "description": CORRECTION_NOTE}])
+    git(project, "commit", "-qam", "Correct the removals", when="2026-02-01T10:00:00+00:00")
+    write_release(project, "1.1.0", FIELDS, [*fixed, "reporting,Reporting conditions,74"],
+                  [{"version": "1.0.1", "description": CORRECTION_NOTE}])
+    git(project, "commit", "-qam", f"{HOSTILE_MESSAGE}\n\nA new row from the letter.", when="2026-03-01T10:00:00+00:00")
+    write_release(project, "2.0.0", RENAMED, [*fixed, "reporting,Reporting conditions,74"],
+                  [{"version": "1.0.1", "description": CORRECTION_NOTE}])
+    git(project, "commit", "-qam", "Rename the label column to title", when="2026-04-01T10:00:00+00:00")
+    (project / "site_src" / "release-calendar.yml").write_text(CALENDAR)
+    git(project, "add", "-A")
+    git(project, "commit", "-qm", "Announce releases", when="2026-04-02T10:00:00+00:00")
+    sites["last"] = root / "site-last"
+    build(project, sites["last"])
+    sites["again"] = root / "site-again"
+    build(project, sites["again"], "--no-cache")
+    return {"project": project, **sites}
+
+
+def build(project: Path, out: Path, *options: str) -> subprocess.CompletedProcess:
+    result = subprocess.run([sys.executable, str(ROOT / "build.py"), "build", "--out", str(out), *options], cwd=project,
+                            capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result
+
+
+@pytest.fixture(scope="module")
+def repo(tmp_path_factory) -> dict[str, Path]:
+    return make_project(tmp_path_factory.mktemp("releases"))
+
+
+def page(site: Path, relative: str) -> BeautifulSoup:
+    return BeautifulSoup((site / relative).read_text(encoding="utf-8"), "html.parser")
+
+
+def text(element) -> str:
+    return " ".join(element.get_text(" ", strip=True).split())
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+# --- every version, byte for byte ----------------------------------------------------------------
+
+def test_each_release_has_its_page_and_files(repo):
+    site = repo["last"]
+    for version in ("1.0.0", "1.0.1", "1.1.0", "2.0.0"):
+        folder = site / "data" / PACKAGE / version
+        assert (folder / "index.html").is_file(), version
+        assert (folder / "datapackage.json").is_file() and (folder / "data" / "arrests.csv").is_file()
+        assert (folder / f"{PACKAGE}-{version}.zip").is_file()
+        assert json.loads((folder / "datapackage.json").read_text())["version"] == version
+    # The commit that changed only commentary is no release.
+    assert sorted(p.name for p in (site / "data" / PACKAGE).iterdir() if p.is_dir()) == ["1.0.0", "1.0.1", "1.1.0", "2.0.0"]
+
+
+def test_old_files_are_byte_identical_to_what_was_published(repo):
+    """What readers downloaded at 1.0.0 is what 1.0.0's files still are, after three more releases."""
+    first, last = repo["first"], repo["last"]
+    assert (last / "data" / PACKAGE / "1.0.0" / "data" / "arrests.csv").read_bytes() == \
+        (first / "downloads" / PACKAGE / "data" / "arrests.csv").read_bytes()
+    assert (last / "data" / PACKAGE / "1.0.0" / "datapackage.json").read_bytes() == \
+        (first / "downloads" / PACKAGE / "datapackage.json").read_bytes()
+    # The release's own folder, zip included, is the same bytes in both sites.
+    for path in sorted((first / "data" / PACKAGE / "1.0.0").rglob("*")):
+        if path.is_file() and path.suffix != ".html":
+            relative = path.relative_to(first)
+            assert (last / relative).read_bytes() == path.read_bytes(), relative
+    assert b"37" in (last / "data" / PACKAGE / "1.0.0" / "data" / "arrests.csv").read_bytes()
+
+
+def test_version_page_lists_sizes_and_checksums_of_its_files(repo):
+    site = repo["last"]
+    doc = page(site, f"data/{PACKAGE}/1.0.1/index.html")
+    rows = doc.select("table.ot-version-files tbody tr")
+    assert len(rows) == 3
+    for row in rows:
+        link = row.select_one("a")
+        target = (site / f"data/{PACKAGE}/1.0.1" / link["href"]).resolve()
+        assert target.is_file(), link["href"]
+        assert row.select_one("code.ot-sha").get_text() == sha256(target)
+
+
+def test_same_history_gives_the_same_site(repo):
+    last, again = repo["last"], repo["again"]
+    files = sorted(p.relative_to(last) for p in last.rglob("*") if p.is_file())
+    assert files == sorted(p.relative_to(again) for p in again.rglob("*") if p.is_file())
+    different = [f for f in files if (last / f).read_bytes() != (again / f).read_bytes()]
+    assert different == []
+
+
+# --- what changed ----------------------------------------------------------------------------------
+
+def test_dataset_page_lists_every_version_with_its_note_and_changes(repo):
+    doc = page(repo["last"], f"data/{PACKAGE}.html")
+    versions = doc.select("ol.ot-versions > li")
+    assert [v["id"] for v in versions] == ["_version-2.0.0", "_version-1.1.0", "_version-1.0.1", "_version-1.0.0"]
+    newest, added, corrected, first = (text(v) for v in versions)
+    assert "1 April 2026" in newest and "(current)" in newest and "Breaking change" in newest
+    assert 'Breaking Arrests: field "label" renamed to "title"' in newest
+    assert "New data" in added and "Rows added: reporting" in added
+    assert HOSTILE_MESSAGE.split(" <")[0] in added  # the commit's message, as text
+    assert "Correction" in corrected and CORRECTION_NOTE in corrected
+    assert "Row removed , value : was 37 → now 38" in corrected
+    assert "First release" in first and "First release of the arrests figures" in first
+    # Every version links to its page.
+    for version in versions:
+        href = version.select_one(".ot-version__head a")["href"]
+        assert (repo["last"] / "data" / href).is_file()
+
+
+def test_commit_messages_are_text_everywhere(repo):
+    site = repo["last"]
+    for relative in (f"data/{PACKAGE}.html", f"data/{PACKAGE}/1.1.0/index.html", "whats-new.html"):
+        html = (site / relative).read_text(encoding="utf-8")
+        assert "<script>alert(1)</script>" not in html, relative
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html, relative
+
+
+def test_correction_shows_beside_the_figure(repo):
+    doc = page(repo["last"], f"data/{PACKAGE}.html")
+    figure = doc.select_one(f"#{PACKAGE}-removed")
+    correction = figure.select_one(".ot-fig__correction")
+    assert text(correction) == "Corrected in version 1.0.1 : was 37"
+    link = correction.select_one("a")["href"]
+    assert (repo["last"] / "data" / link).resolve() == (repo["last"] / f"data/{PACKAGE}/1.0.1/index.html").resolve()
+    assert figure.select_one(".ot-fig__number").get_text() == "38"
+    assert doc.select_one(f"#{PACKAGE}-detained .ot-fig__correction") is None  # never changed
+
+
+# --- old versions stay citable -----------------------------------------------------------------------
+
+def test_old_version_says_superseded_and_has_its_own_citation(repo):
+    site = repo["last"]
+    doc = page(site, f"data/{PACKAGE}/1.0.0/index.html")
+    status = doc.select_one(".ot-version-status")
+    assert text(status).startswith("Superseded by version 1.0.1.")
+    latest = status.select_one("a")["href"]
+    assert (site / f"data/{PACKAGE}/1.0.0" / latest).resolve() == (site / f"data/{PACKAGE}.html").resolve()
+    cite = text(doc.select_one("#_cite-text"))
+    assert "Version 1.0.0" in cite and "10 January 2026" in cite and f"data/{PACKAGE}/1.0.0/index.html" in cite
+    newest = page(site, f"data/{PACKAGE}/2.0.0/index.html")
+    assert text(newest.select_one(".ot-version-status")).startswith("This is the latest release.")
+    assert "Version 2.0.0" in text(newest.select_one("#_cite-text"))
+
+
+# --- What's new and the feed ---------------------------------------------------------------------
+
+def test_whats_new_lists_releases_newest_first_with_corrections(repo):
+    doc = page(repo["last"], "whats-new.html")
+    items = [text(li) for li in doc.select("ol.ot-news > li")]
+    heads = [re.search(r"version (\S+)", item).group(1) for item in items if "Arrests and removals" in item]
+    assert heads == ["2.0.0", "1.1.0", "1.0.1", "1.0.0"]
+    corrected = next(item for item in items if "version 1.0.1" in item)
+    assert "Removed from the UK: corrected from 37 to 38" in corrected
+
+
+def test_feed_is_valid_atom_with_stable_ids_and_dates_from_history(repo):
+    data = (repo["last"] / "feed.xml").read_bytes()
+    assert validate_atom(data) == []
+    from xml.etree import ElementTree
+
+    ns = {"a": "http://www.w3.org/2005/Atom"}
+    feed = ElementTree.fromstring(data)
+    entries = feed.findall("a:entry", ns)
+    titles = [e.findtext("a:title", namespaces=ns) for e in entries]
+    arrests = [e for e, t in zip(entries, titles) if t.startswith("Arrests and removals")]
+    assert [e.findtext("a:updated", namespaces=ns) for e in arrests] == [
+        "2026-04-01T10:00:00+00:00", "2026-03-01T10:00:00+00:00", "2026-02-01T10:00:00+00:00", "2026-01-10T09:00:00+00:00"]
+    correction = arrests[2]
+    assert "correction" in [c.get("term") for c in correction.findall("a:category", ns)]
+    assert "Removed from the UK: was 37, now 38" in correction.findtext("a:summary", namespaces=ns)
+    ids = [e.findtext("a:id", namespaces=ns) for e in entries]
+    assert len(set(ids)) == len(ids)
+    # The release of 1.0.0 had the same id in the site built when it was new.
+    first = ElementTree.fromstring((repo["first"] / "feed.xml").read_bytes())
+    assert arrests[3].findtext("a:id", namespaces=ns) in [e.findtext("a:id", namespaces=ns) for e in first.findall("a:entry", ns)]
+
+
+def test_every_page_links_to_the_feed(repo):
+    site = repo["last"]
+    for path in site.rglob("*.html"):
+        links = page(site, str(path.relative_to(site))).select('head link[rel="alternate"][type="application/atom+xml"]')
+        assert len(links) == 1, path
+        assert (path.parent / links[0]["href"]).resolve() == (site / "feed.xml").resolve(), path
+
+
+# --- clones without the whole history -------------------------------------------------------------
+
+def test_shallow_clone_warns_in_preview_and_fails_when_publishing(repo, tmp_path):
+    clone = tmp_path / "shallow"
+    subprocess.run(["git", "clone", "-q", "--depth", "1", f"file://{repo['project']}", str(clone)], check=True,
+                   capture_output=True)
+    preview = build(clone, tmp_path / "preview")
+    assert "history-shallow" in preview.stdout and "fetch-depth: 0" in preview.stdout
+    out = tmp_path / "published"
+    shutil.copytree(repo["last"], out)
+    before = sha256(out / "index.html")
+    result = subprocess.run([sys.executable, str(ROOT / "build.py"), "build", "--publish", "--out", str(out)], cwd=clone,
+                            capture_output=True, text=True, timeout=600)
+    assert result.returncode == 1
+    assert "this clone of the repository is shallow" in result.stdout and "git fetch --unshallow" in result.stdout
+    assert "not built" in result.stdout and "Traceback" not in result.stdout + result.stderr
+    assert sha256(out / "index.html") == before  # the last good site is left as it was
+
+
+def test_full_clone_publishes(repo, tmp_path):
+    clone = tmp_path / "full"
+    subprocess.run(["git", "clone", "-q", f"file://{repo['project']}", str(clone)], check=True, capture_output=True)
+    result = build(clone, tmp_path / "site", "--publish")
+    assert "history-" not in result.stdout
+    assert (tmp_path / "site" / "data" / PACKAGE / "1.0.0" / "data" / "arrests.csv").read_bytes() == \
+        (repo["last"] / "data" / PACKAGE / "1.0.0" / "data" / "arrests.csv").read_bytes()
