@@ -15,6 +15,7 @@ import json
 import re
 import subprocess
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path, PurePosixPath
 
 from . import conventions, git, load, strict_json, validate
@@ -45,6 +46,7 @@ class RowChange:
     row: int  # row number in the new file (header is row 1)
     cells: tuple[CellChange, ...]
     ident: str = ""  # the row's identifier (``conventions.id_field``): a figure's id, when the row has one
+    label: str = ""  # the row's label (``conventions.LABEL_FIELD``) in the new file, when it has one
 
 
 @dataclass(frozen=True)
@@ -200,7 +202,9 @@ class CommitTree:
 
 # --- the check -----------------------------------------------------------------------------------
 
-def check_change(root: Path, base: str | None = None) -> CheckReport:
+def check_change(root: Path, base: str | None = None, today: date | None = None) -> CheckReport:
+    """The report on the change from ``base`` to the working tree. ``today`` (else the clock's day) is
+    the day the release calendar is read on: a confirmed release whose day has passed is a warning."""
     commit = resolve_base(root, base)
     root = Path(_git(root, "rev-parse", "--show-toplevel").strip())
     changed = _changed_paths(root, commit)
@@ -214,7 +218,19 @@ def check_change(root: Path, base: str | None = None) -> CheckReport:
                          hint="run the check inside the repository, with git installed") from None
     pages = tuple(_commentary_changes(root, commit, changed))
     figures = tuple(_figures_changed(root, packages))
-    return CheckReport(base or commit[:12], packages, pages, figures, quotes=tuple(_quotes_changed(packages)))
+    return CheckReport(base or commit[:12], packages, pages, figures, issues=tuple(_calendar(root, today or date.today())),
+                       quotes=tuple(_quotes_changed(packages)))
+
+
+def _calendar(root: Path, today: date) -> list[Issue]:
+    """The release calendar as the build reads it (``release_calendar``), and its releases overdue on
+    ``today``: announced as confirmed for a day that has passed, and still not published."""
+    from . import history, release_calendar
+
+    names = [path.name for path in load.find_packages(root / PACKAGES)]
+    found = history.read_history(root, names)
+    calendar, issues = release_calendar.read_calendar(root / COMMENTARY, found.versions(), found.complete)
+    return issues + release_calendar.overdue_issues(calendar, today)
 
 
 def _check_package(root: Path, base: CommitTree, name: str) -> PackageChange:
@@ -375,7 +391,8 @@ def _diff_resource(old: WorkTree | CommitTree, new: WorkTree | CommitTree, packa
             cells = tuple(CellChange(f, old_row.get(f, ""), row.get(f, "")) for f in new_header
                           if f in old_header and old_row.get(f, "") != row.get(f, ""))
             if cells:
-                changed.append(RowChange(k, number, cells, row.get(ident, "") if ident else ""))
+                changed.append(RowChange(k, number, cells, row.get(ident, "") if ident else "",
+                                         row.get(conventions.LABEL_FIELD, "")))
     if old_resource is None:
         status = "added"
     elif new_resource is None:
@@ -619,12 +636,13 @@ class ValueChange:
     ref: str  # package/resource/id (the row's diff key when it has no id)
     old: str
     new: str
+    label: str = ""  # the row's label, when it has one
 
 
 def value_changes(package: str, resources: tuple[ResourceDiff, ...]) -> list[ValueChange]:
     """The one rule for what a correction of a figure is: a row matched in both versions whose value
     cell (``conventions.VALUE_FIELD``) changed."""
-    return [ValueChange(f"{package}/{r.name}/{row.ident or row.key}", cell.old, cell.new)
+    return [ValueChange(f"{package}/{r.name}/{row.ident or row.key}", cell.old, cell.new, row.label)
             for r in resources for row in r.changed for cell in row.cells if cell.field == conventions.VALUE_FIELD]
 
 

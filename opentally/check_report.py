@@ -56,6 +56,12 @@ def format_markdown(report: CheckReport) -> str:
         out += ["### What blocks the merge", "", "| where | problem | how to fix |", "| --- | --- | --- |"]
         out += [f"| {_code(i.location())} | {_cell(i.message)} | {_cell(i.hint)} |" for i in errors]
         out.append("")
+    # Warnings about the site as a whole (the release calendar); a package's are in its section.
+    site_warnings = [i for i in report.issues if not i.is_error]
+    if site_warnings:
+        out += ["### Warnings", "", "| where | warning | how to fix |", "| --- | --- | --- |"]
+        out += [f"| {_code(i.location())} | {_cell(i.message)} | {_cell(i.hint)} |" for i in site_warnings]
+        out.append("")
     for figure in report.figures:
         if figure == report.figures[0]:
             out += ["### Commentary that quotes a changed figure", ""]

@@ -59,8 +59,17 @@ class History:
     issues: tuple[Issue, ...] = ()
     head_time: str = ""  # the date and time of the commit the site is built from ("" outside git)
 
+    @property
+    def complete(self) -> bool:
+        """Whether every release could be read (not so in a shallow clone, or outside git)."""
+        return not any(i.code in ("history-missing", "history-shallow") for i in self.issues)
+
     def of(self, package: str) -> tuple[Release, ...]:
         return self.releases.get(package, ())
+
+    def versions(self) -> dict[str, tuple[str, ...]]:
+        """package -> the versions it released, oldest first (every package read, released or not)."""
+        return {name: tuple(r.version for r in found) for name, found in self.releases.items()}
 
 
 def read_history(root: Path, packages: list[str], publishing: bool = False) -> History:
@@ -69,13 +78,14 @@ def read_history(root: Path, packages: list[str], publishing: bool = False) -> H
     With ``publishing``, a history that cannot be complete is an error; otherwise a warning."""
     report = error if publishing else warning
     where = "datapackages"
+    none: dict[str, tuple[Release, ...]] = {name: () for name in packages}
     if not git.is_repository(root):
-        return History({}, (report("history-missing", where, "the project is not a git repository, so earlier "
+        return History(none, (report("history-missing", where, "the project is not a git repository, so earlier "
                                    "versions of the datasets cannot be published: only the current version is shown",
                                    "build from a clone of the repository (git clone), with its whole history"),))
     head = git.run(root, "log", "-1", "--format=%H %cI", "HEAD")
     if head is None or head.returncode != 0 or not head.stdout.strip():
-        return History({}, (report("history-missing", where, "the repository has no commit yet, so no version of any "
+        return History(none, (report("history-missing", where, "the repository has no commit yet, so no version of any "
                                    "dataset has been released", "commit the data packages"),))
     head_time = head.stdout.split()[1]
     issues: list[Issue] = []
@@ -97,7 +107,7 @@ def read_history(root: Path, packages: list[str], publishing: bool = False) -> H
     except git.GitUnavailable as exc:
         issues.append(report("history-missing", where, f"git could not read the history: {exc}",
                              "install git, and build from a clone of the repository"))
-        return History({}, tuple(issues), head_time)
+        return History(none, tuple(issues), head_time)
     return History(releases, tuple(issues), head_time)
 
 

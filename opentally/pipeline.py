@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from . import cache, charts, history, load, stamp, stored, validate
+from . import cache, charts, history, load, release_calendar, stamp, stored, validate
 from .files import link_issues
 from .issues import Issue, warning
 from .load import display_path
@@ -98,10 +98,11 @@ def build_site(project: Project, out: Path, log: Callable[[str], None] = lambda 
     check_config(project.config)  # before anything parses it: MkDocs' own loader acts on what it finds
     step("history: releases of each package")
     releases = history.read_history(project.root, [p.directory.name for p in packages], publishing)
+    calendar, calendar_issues = release_calendar.read_calendar(project.site_src, releases.versions(), releases.complete)
     step("plan: pages, charts and downloads")
     charts.start_renderer()  # the child process that draws charts starts up while the site is planned
-    plan, issues = plan_site(packages, project.site_src, report, releases)  # the tables and charts validation read
-    issues = list(releases.issues) + issues + link_issues(project.templates)
+    plan, issues = plan_site(packages, project.site_src, report, releases, calendar)  # the tables and charts validation read
+    issues = list(releases.issues) + calendar_issues + issues + link_issues(project.templates)
     if any(i.is_error for i in issues):
         return BuildResult(False, report, tuple(issues))
 

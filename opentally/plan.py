@@ -21,7 +21,7 @@ from pathlib import Path
 
 from frictionless import Package
 
-from . import charts, check, citation, conventions, dates, fastpath, git, history, names, views
+from . import charts, check, citation, conventions, dates, fastpath, git, history, names, release_calendar, views
 from .commentary import CommentaryPage, MacroCall, read_commentary
 from .files import scan_site_src
 from .issues import Issue, error
@@ -347,13 +347,16 @@ class SitePlan:
     commentary: tuple[CommentaryPage, ...]
     build_date: date
     static: tuple[StaticFile, ...] = ()
+    calendar: release_calendar.Calendar = release_calendar.Calendar((), "")
+    as_of: date = date(1970, 1, 1)  # the day the release calendar is read on (``as_of``)
 
     def package(self, name: str) -> PackagePlan | None:
         return next((p for p in self.packages if p.name == name), None)
 
 
 def plan_site(packages: list[LoadedPackage], site_src: Path, report: Report | None = None,
-              releases: history.History | None = None) -> tuple[SitePlan, list[Issue]]:
+              releases: history.History | None = None,
+              calendar: release_calendar.Calendar | None = None) -> tuple[SitePlan, list[Issue]]:
     """Plan every page; the issues are references in commentary to things that do not exist.
 
     With the validation ``report``, each package's tables and charts are the ones validation read and
@@ -366,10 +369,21 @@ def plan_site(packages: list[LoadedPackage], site_src: Path, report: Report | No
     pages, issues = read_commentary(site_src, scan.pages)
     issues += scan.issues
     static = tuple(StaticFile(r, site_src / r) for r in scan.static)
-    plan = SitePlan(planned, tuple(pages), build_date(planned), static)
+    built = build_date(planned)
+    plan = SitePlan(planned, tuple(pages), built, static, calendar or release_calendar.Calendar((), ""),
+                    as_of(releases, built))
     for page in pages:
         issues += [i for call in page.calls if (i := check_reference(plan, page, call))]
     return plan, issues
+
+
+def as_of(releases: history.History | None, built: date) -> date:
+    """The day the site speaks of as today (a release calendar's overdue releases): SOURCE_DATE_EPOCH when
+    set, else the day of the commit the site is built from, else the build's date. Never the clock: the
+    same commit makes the same site, whatever day it is built on."""
+    if os.environ.get("SOURCE_DATE_EPOCH") or releases is None or not releases.head_time:
+        return built
+    return date.fromisoformat(releases.head_time[:10])
 
 
 def build_date(packages: tuple[PackagePlan, ...]) -> date:

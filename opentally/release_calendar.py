@@ -40,12 +40,11 @@ from urllib.parse import urlsplit
 
 import yaml
 
-from . import dates, names
+from . import dates, files, names
 from .issues import Issue, error, warning
 from .load import display_path
-from .render import relative_url
 
-CALENDAR_FILE = "release-calendar.yml"  # under site_src/
+CALENDAR_FILE = files.CALENDAR_FILE  # release-calendar.yml, at the top of site_src/
 PAGE = "release-calendar.md"  # the generated page (docs-relative)
 ICS = "release-calendar.ics"  # the generated iCalendar file (docs-relative)
 
@@ -114,12 +113,15 @@ class Calendar:
 
 # --- reading -------------------------------------------------------------------------------------
 
-def read_calendar(site_src: Path, released: dict[str, tuple[str, ...]]) -> tuple[Calendar, list[Issue]]:
+def read_calendar(site_src: Path, released: dict[str, tuple[str, ...]],
+                  complete: bool = True) -> tuple[Calendar, list[Issue]]:
     """The calendar of ``site_src``, and what is wrong with it.
 
     ``released``: package name -> the versions that package has released (from git history); the keys
     are the known package names. A missing file is an empty calendar without issues. An entry with
     any error is left out of the calendar (the issues say why); the others are kept, in file order.
+    When the history is not ``complete`` (a shallow clone: the build warns of it), a published
+    release's version cannot be checked against it, and is not.
     """
     path = site_src / CALENDAR_FILE
     if not path.is_symlink() and not path.exists():
@@ -154,7 +156,7 @@ def read_calendar(site_src: Path, released: dict[str, tuple[str, ...]]) -> tuple
         root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError as exc:
         return empty, [_yaml_error(exc, shown)]
-    reader = _Reader(shown, released)
+    reader = _Reader(shown, released, complete)
     return Calendar(tuple(reader.read(root)), shown), reader.issues
 
 
@@ -247,9 +249,10 @@ def _words(expected: str) -> str:
 class _Reader:
     """Reads the composed YAML, collecting issues."""
 
-    def __init__(self, shown: str, released: dict[str, tuple[str, ...]]):
+    def __init__(self, shown: str, released: dict[str, tuple[str, ...]], complete: bool = True):
         self.shown = shown
         self.released = released
+        self.complete = complete
         self.issues: list[Issue] = []
         self.ids: dict[str, int] = {}  # id -> line of its first use
         self.key_lines: dict[int, int] = {}  # id() of a value node -> the line of its key
@@ -419,7 +422,7 @@ class _Reader:
             self.fail("calendar-version", _line(nodes["version"]), "version",
                       f"{where}: version is given but status is {status}; only a published release has a version",
                       "remove version:, or set status: published once the release is out")
-        elif version and status == "published" and package in self.released \
+        elif version and status == "published" and self.complete and package in self.released \
                 and version not in self.released[package]:
             versions = self.released[package]
             self.fail("calendar-version", _line(nodes["version"]), "version",
@@ -573,6 +576,13 @@ def overdue_issues(calendar: Calendar, as_of: date) -> list[Issue]:
 def _date_words(a: Announcement) -> str:
     words = _words(a.expected)
     return f"{words} (provisional)" if a.status == "provisional" else words
+
+
+def relative_url(page: str, target: str) -> str:
+    """``render.relative_url`` (imported when called: the render stage imports this module)."""
+    from .render import relative_url as url
+
+    return url(page, target)
 
 
 def _entry_view(a: Announcement, as_of: date, version_page: Callable[[str, str], str | None],

@@ -59,7 +59,7 @@ def _plural(n: int, word: str, words: str = "") -> str:
 def summary(version: VersionPlan) -> Summary:
     diff = version.diff
     if diff is None:
-        return Summary(version.kinds, "The first release.", (), (), ())
+        return Summary(version.kinds, "", (), (), ())  # its label says it: "First release"
     titles = _titles(version.descriptor)
     tables = []
     changed = added = removed = 0
@@ -154,9 +154,8 @@ def news(plan: SitePlan) -> list[News]:
     """Every release of every package, newest first (by time, then package and version)."""
     items = []
     for package in plan.packages:
-        labels = {key.split("/", 1)[1]: f.label for key, f in package.figures.items()}
         for version in package.versions:
-            fixes = tuple((labels.get(c.ref.split("/", 1)[1], c.ref.split("/", 1)[1]), value_text(c.old), value_text(c.new))
+            fixes = tuple((c.label or c.ref.split("/", 2)[2], value_text(c.old), value_text(c.new))
                           for c in (check.value_changes(package.name, version.diff.resources) if version.diff else ()))
             items.append(News(package, version, summary(version), fixes))
     items.sort(key=lambda n: (n.version.time, n.package.name, n.version.version), reverse=True)

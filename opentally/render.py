@@ -32,7 +32,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
 from . import charts, citation, conventions, dates, names
-from . import figure_blocks, releases
+from . import figure_blocks, release_calendar, releases
 from . import plan as plan_stage
 from .conventions import is_quote_field
 from .issues import BuildError
@@ -141,9 +141,14 @@ def render_site(plan: SitePlan, templates: Path, settings: SiteSettings = SiteSe
     news = releases.news(plan)
     files[releases.WHATS_NEW] = stash_html(env.get_template("whats-new.md.j2").render(
         items=news[:releases.MAX_NEWS], more=max(0, len(news) - releases.MAX_NEWS), page=releases.WHATS_NEW,
-        feed=releases.FEED, calendar=""), stashed.setdefault(releases.WHATS_NEW, {})).encode("utf-8")
+        feed=releases.FEED, calendar=release_calendar.PAGE), stashed.setdefault(releases.WHATS_NEW, {})).encode("utf-8")
     files[releases.FEED] = releases.feed_bytes(plan, settings.site_name, settings.site_url)
-    pages += 1
+    files[release_calendar.PAGE] = stash_html(release_calendar.render_page(
+        env, plan.calendar, plan.as_of, lambda name, version: _version_page(plan, name, version),
+        lambda name: (p.title, p.page) if (p := plan.package(name)) else None),
+        stashed.setdefault(release_calendar.PAGE, {})).encode("utf-8")
+    files[release_calendar.ICS] = release_calendar.ical(plan.calendar, settings.site_name, settings.site_url, plan.as_of)
+    pages += 2
     files["catalog.json"] = _catalog_json(plan, settings).encode("utf-8")
     pages += 1
     fragments: dict[str, str] = {}
@@ -164,6 +169,12 @@ def render_site(plan: SitePlan, templates: Path, settings: SiteSettings = SiteSe
         charts=sum(1 for p in plan.packages for v in p.views if v.chart),
         downloads=sum(len(p.downloads) for p in plan.packages),
     )
+
+
+def _version_page(plan: SitePlan, package: str, version: str) -> str | None:
+    found = plan.package(package)
+    release = found.version_plan(version) if found else None
+    return release.page if release else None
 
 
 def _add_version(env: Environment, files: dict, stashed: dict, package: PackagePlan, version, settings: SiteSettings) -> int:
@@ -210,6 +221,8 @@ def _generated(relative: str) -> str:
         return f'a page or file of version {parts[2]} of dataset "{parts[1]}"'
     if relative in (releases.WHATS_NEW, releases.FEED):
         return "the What's new page and its feed"
+    if relative in (release_calendar.PAGE, release_calendar.ICS):
+        return "the release calendar"
     if parts[0] == "downloads":
         return "a download of a dataset"
     if parts[0] == "charts":
