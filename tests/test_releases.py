@@ -312,3 +312,121 @@ def test_full_clone_publishes(repo, tmp_path):
     assert "history-" not in result.stdout
     assert (tmp_path / "site" / "data" / PACKAGE / "1.0.0" / "data" / "arrests.csv").read_bytes() == \
         (repo["last"] / "data" / PACKAGE / "1.0.0" / "data" / "arrests.csv").read_bytes()
+
+
+# --- the release calendar -------------------------------------------------------------------------
+
+def test_calendar_page_links_published_release_flags_overdue_and_lists_cancelled(repo):
+    site = repo["last"]
+    doc = page(site, "release-calendar.html")
+    published = doc.select_one("#arrests-correction")
+    link = next(a for a in published.select("a") if "1.0.1" in a.get_text())
+    assert (site / link["href"]).resolve() == (site / f"data/{PACKAGE}/1.0.1/index.html").resolve()
+    # Confirmed for 20 March 2026; the site is built from a commit of 2 April 2026 with no such release.
+    overdue = text(doc.select_one("#arrests-quarterly"))
+    assert "Overdue: this release was confirmed for 20 March 2026 and has not been published" in overdue
+    cancelled = text(doc.select_one("#arrests-cancelled"))
+    assert "Cancelled" in cancelled and "The survey was stopped." in cancelled
+    assert doc.select_one("#arrests-correction .ot-release__overdue") is None
+    # The page and the calendar file are linked from What's new.
+    news = page(site, "whats-new.html")
+    assert news.select_one('a[href="release-calendar.html"]') and news.select_one('a[href="feed.xml"]')
+
+
+def test_calendar_file_has_every_release_with_its_status(repo):
+    from icalendar import Calendar
+
+    data = (repo["last"] / "release-calendar.ics").read_bytes()
+    assert data == (repo["again"] / "release-calendar.ics").read_bytes()
+    events = {str(e["UID"]).split("@")[0]: e for e in Calendar.from_ical(data).walk("VEVENT")}
+    assert str(events["arrests-quarterly"]["STATUS"]) == "CONFIRMED"
+    assert str(events["arrests-cancelled"]["STATUS"]) == "CANCELLED"
+    assert events["arrests-quarterly"]["DTSTAMP"].dt.date().isoformat() == "2026-04-02"  # the commit's day, not the clock's
+
+
+def test_check_warns_of_a_confirmed_release_whose_day_passed(repo):
+    result = subprocess.run([sys.executable, str(ROOT / "build.py"), "check", "--base", "HEAD~1"], cwd=repo["project"],
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "### Warnings" in result.stdout
+    row = next(line for line in result.stdout.splitlines() if "arrests-quarterly" in line)
+    assert "site_src/release-calendar.yml:" in row and "confirmed for 20 March 2026, which has passed" in row
+
+
+def test_check_uses_the_day_it_runs_on(repo):
+    from datetime import date
+
+    from opentally import check
+
+    early = check.check_change(repo["project"], "HEAD~1", today=date(2026, 3, 20))
+    assert not [i for i in early.issues if i.code == "release-overdue"]
+    late = check.check_change(repo["project"], "HEAD~1", today=date(2026, 3, 21))
+    assert [i.row for i in late.issues if i.code == "release-overdue"] == [8]
+
+
+# --- history read the one way, and hostile history ---------------------------------------------------
+
+def test_history_is_read_by_a_fixed_number_of_git_processes(repo, monkeypatch):
+    """One `git log` and one `git cat-file --batch`, however many versions: a process per file would be
+    hundreds for a package with a hundred versions."""
+    from opentally import git, history
+
+    started = []
+    real_popen = git.subprocess.Popen  # every process starts through it (subprocess.run too)
+    monkeypatch.setattr(git.subprocess, "Popen", lambda args, **kw: started.append(args) or real_popen(args, **kw))
+    found = history.read_history(repo["project"], [PACKAGE, "operation-nexus"])
+    assert [r.version for r in found.of(PACKAGE)] == ["1.0.0", "1.0.1", "1.1.0", "2.0.0"]
+    assert sum(1 for args in started if "cat-file" in args) == 1
+    # The commit at HEAD, whether the clone is shallow, the log of descriptors, the object format.
+    assert len(started) == 5, started
+
+
+def test_hostile_and_reused_versions_are_not_published(tmp_path):
+    project = make_small_repo(tmp_path, [("1.0.0", "37"), ("../../../escape", "38"), ("1.0.1", "39"), ("1.0.0", "40")])
+    result = build(project, tmp_path / "site")
+    assert "version-unpublishable" in result.stdout and "version-reused" in result.stdout
+    site = tmp_path / "site"
+    assert sorted(p.name for p in (site / "data" / PACKAGE).iterdir() if p.is_dir()) == ["1.0.0", "1.0.1"]
+    assert not (tmp_path / "escape").exists() and not list(tmp_path.rglob("escape*"))
+    # 1.0.0 is what was first released under that number, not the later data that reused it.
+    assert (site / "data" / PACKAGE / "1.0.0" / "data" / "arrests.csv").read_text().splitlines()[1].endswith(",37")
+
+
+def test_unreleased_version_is_shown_as_such_in_a_preview(tmp_path):
+    project = make_small_repo(tmp_path, [("1.0.0", "37")])
+    write_release(project, "1.0.1", FIELDS, ["removed,Removed from the UK,38"])  # not committed
+    build(project, tmp_path / "site")
+    doc = page(tmp_path / "site", f"data/{PACKAGE}.html")
+    assert "Version 1.0.1 is not released yet." in text(doc.select_one(".ot-version-unreleased"))
+    assert [v["id"] for v in doc.select("ol.ot-versions > li")] == ["_version-1.0.0"]
+    assert "(current)" not in text(doc.select_one("ol.ot-versions"))
+
+
+def test_a_folder_that_is_not_a_repository_warns_in_preview_and_fails_when_publishing(tmp_path):
+    project = tmp_path / "project"
+    for name in ("datapackages", "site_src", "templates"):
+        shutil.copytree(ROOT / name, project / name)
+    shutil.copy(ROOT / "mkdocs.yml", project / "mkdocs.yml")
+    (project / "site_src" / "release-calendar.yml").unlink()
+    preview = build(project, tmp_path / "site")
+    assert "history-missing" in preview.stdout and "not a git repository" in preview.stdout
+    doc = page(tmp_path / "site", "data/operation-nexus.html")
+    assert doc.select_one("#versions") is None  # no history, no list of versions
+    result = subprocess.run([sys.executable, str(ROOT / "build.py"), "build", "--publish", "--out", str(tmp_path / "p")],
+                            cwd=project, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 1 and "error: the project is not a git repository" in result.stdout
+
+
+def make_small_repo(root: Path, releases: list[tuple[str, str]]) -> Path:
+    """The shipped project (without its calendar) and "arrests", one commit per (version, value)."""
+    project = root / "project"
+    for name in ("datapackages", "site_src", "templates"):
+        shutil.copytree(ROOT / name, project / name)
+    shutil.copy(ROOT / "mkdocs.yml", project / "mkdocs.yml")
+    (project / "site_src" / "release-calendar.yml").unlink()
+    git(project, "init", "-q", "-b", "main")
+    for n, (version, value) in enumerate(releases):
+        write_release(project, version, FIELDS, [f"removed,Removed from the UK,{value}"])
+        git(project, "add", "-A")
+        git(project, "commit", "-qm", f"Release {n}", when=f"2026-01-{10 + n:02d}T09:00:00+00:00")
+    return project
