@@ -284,7 +284,11 @@ def test_publish_builds_with_the_pages_url_and_deploys():
     assert deploy_job["environment"]["name"] == "github-pages"
     build_steps = build_job["steps"]
     pages = next(step for step in build_steps if step.get("uses", "").startswith("actions/configure-pages@"))
-    make_site = next(step for step in build_steps if step.get("run", "").strip() == "make site")
+    # The public site is built as published: every release from the whole history, so the checkout
+    # fetches all of it and the build refuses a shallow one.
+    make_site = next(step for step in build_steps if step.get("run", "").strip() == "make site PUBLISH=1")
+    checkout = next(step for step in build_steps if step.get("uses", "").startswith("actions/checkout@"))
+    assert checkout["with"]["fetch-depth"] == 0
     assert make_site["env"]["SITE_URL"] == f"${{{{ steps.{pages['id']}.outputs.base_url }}}}"
     assert build_steps.index(pages) < build_steps.index(make_site)
     upload = build_steps[-1]
