@@ -202,6 +202,7 @@ SEARCH_EXCLUDED = frozenset({
     "ot-chart__static", "ot-chart__data", "ot-chart__downloads",  # a chart's drawing, data table and files
     "ot-dictionary", "ot-downloads", "ot-rows", "ot-edit",  # a dataset's field list, files and file links
     "ot-cite-format", "ot-cite-files", "ot-copy-row",  # a citation's BibTeX, RIS and CSL-JSON, files and buttons
+    "ot-version-files", "ot-release-changes",  # a release's files and checksums, its changed cells and rows
 })
 _VOID = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source",
                    "track", "wbr"})

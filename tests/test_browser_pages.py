@@ -12,7 +12,9 @@ from page_audit import audit_page, keyboard_problems, narrow_screen_problems, op
 SCREENSHOTS = ROOT / "tests" / "screenshots"
 PAGE_TYPES = {"home": "index.html", "commentary": "commentary/operation-nexus.html",
               "dataset": "data/operation-nexus.html", "catalog": "data/index.html",
-              "source": "data/operation-nexus/sources/mps-letter-2013-07-24.html"}
+              "source": "data/operation-nexus/sources/mps-letter-2013-07-24.html",
+              "version": "data/operation-nexus/1.0.0/index.html", "whats-new": "whats-new.html",
+              "calendar": "release-calendar.html"}
 
 
 def pytest_generate_tests(metafunc):

@@ -17,7 +17,7 @@ from opentally.issues import BuildError
 
 def _zip_of(directory: Path, modified: str = "2013-07-24") -> zipfile.ZipFile:
     cited = citation.cite("pkg", "A package", {}, (), modified, "Open Tally")
-    about = plan._ZipAbout("A package", "", cited, None)
+    about = plan.ZipAbout("A package", "", cited, None)
     return zipfile.ZipFile(io.BytesIO(plan._zip("pkg", directory, {}, about)))
 
 
