@@ -9,6 +9,7 @@ reads the clock: dates are the release commits' own.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
 from . import check, citation, feed
@@ -158,8 +159,16 @@ def news(plan: SitePlan) -> list[News]:
             fixes = tuple((c.label or c.ref.split("/", 2)[2], value_text(c.old), value_text(c.new))
                           for c in (check.value_changes(package.name, version.diff.resources) if version.diff else ()))
             items.append(News(package, version, summary(version), fixes))
-    items.sort(key=lambda n: (n.version.time, n.package.name, n.version.version), reverse=True)
+    # By the instant of each release (commits carry their authors' own offsets), then package and version.
+    items.sort(key=lambda n: (_instant(n.version.time), n.package.name, n.version.version), reverse=True)
     return items
+
+
+def _instant(time: str) -> float:
+    try:
+        return datetime.fromisoformat(time).timestamp()
+    except ValueError:
+        return 0.0
 
 
 def feed_bytes(plan: SitePlan, site_name: str, site_url: str) -> bytes:

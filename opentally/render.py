@@ -889,7 +889,8 @@ def _render_commentary(env: Environment, plan: SitePlan, page, chart_html: dict,
             out.append(_cell_link(package, call, page.relative))
             continue
         if call.kind == "figure":
-            out.append(_figure_link(package.figures[call.ref], page.relative))
+            out.append(_figure_link(package.figures[call.ref], page.relative)
+                       + _correction_note(package, call.ref, page.relative))
             continue
         if call.kind == "chart":
             view = _called_view(plan, call)
@@ -909,6 +910,18 @@ def _called_view(plan: SitePlan, call) -> ViewPlan:
     """The view a chart("package/view") macro shows."""
     package, name = call.ref.split("/")
     return next(v for v in plan.package(package).views if v.name == name)
+
+
+def _correction_note(package: PackagePlan, ref: str, page: str) -> str:
+    """After a figure a release corrected, in commentary: " (corrected in 1.0.1: was 37)", the version
+    linked to its page; the latest correction only (the figure's block on the dataset page lists all)."""
+    fixes = package.corrections.get(ref.split("/", 1)[1])
+    if not fixes:
+        return ""
+    last = fixes[-1]
+    target = f"{relative_url(page, last.page)[:-5]}.md"
+    return (f" (corrected in [version {markdown_text(last.version)}]({target}): "
+            f"was {markdown_text(releases.value_text(last.old))})")
 
 
 def _figure_link(figure: Figure, page: str) -> str:

@@ -88,6 +88,8 @@ def make_project(root: Path) -> dict[str, Path]:
         shutil.copytree(ROOT / name, project / name)
     shutil.copy(ROOT / "mkdocs.yml", project / "mkdocs.yml")
     git(project, "init", "-q", "-b", "main")
+    (project / "site_src" / "commentary" / "arrests.md").write_text(
+        '# Arrests\n\nThe letter says {{ figure("arrests/arrests/removed") }} people were removed from the UK.\n')
     write_release(project, "1.0.0", FIELDS, ["removed,Removed from the UK,37", "detained,Detained,977"])
     git(project, "add", "-A")
     git(project, "commit", "-qm", "First release of the arrests figures")
@@ -224,6 +226,17 @@ def test_correction_shows_beside_the_figure(repo):
     assert (repo["last"] / "data" / link).resolve() == (repo["last"] / f"data/{PACKAGE}/1.0.1/index.html").resolve()
     assert figure.select_one(".ot-fig__number").get_text() == "38"
     assert doc.select_one(f"#{PACKAGE}-detained .ot-fig__correction") is None  # never changed
+
+
+def test_commentary_that_quotes_a_corrected_figure_says_so(repo):
+    site = repo["last"]
+    doc = page(site, "commentary/arrests.html")
+    paragraph = text(doc.select_one("article p"))
+    assert paragraph == "The letter says 38 (corrected in version 1.0.1 : was 37) people were removed from the UK."
+    link = next(a for a in doc.select("article p a") if a.get_text() == "version 1.0.1")
+    assert (site / "commentary" / link["href"]).resolve() == (site / f"data/{PACKAGE}/1.0.1/index.html").resolve()
+    first = page(repo["first"], "commentary/arrests.html")
+    assert "corrected" not in text(first.select_one("article p"))
 
 
 # --- old versions stay citable -----------------------------------------------------------------------
