@@ -481,3 +481,21 @@ def changes_problems(descriptor: dict) -> list[tuple[str, str, str]]:
             problems.append((f"{at}/description", "the entry has no description",
                              "say in plain words what changed in this version and why"))
     return problems
+
+
+# A version that can name a folder of the site (data/NAME/VERSION/): numbers separated by dots, then
+# an optional label after "-" or "+" ("1.0.1", "v2.0.0-rc.1", "2013.07", "1.0.0+build.5"), at most 64
+# characters. It never ends like a file name (".html", ".md": red-team review, a version "2.html" made a
+# folder the site's checks read as a page).
+VERSION_PATTERN = re.compile(r"v?[0-9]+(?:\.[0-9]+)*(?:[-+][0-9A-Za-z]+(?:[.-][0-9A-Za-z]+)*)?")
+VERSION_RULE = ('numbers separated by dots, with an optional label after "-" or "+", e.g. "1.0.1" or '
+                '"2.0.0-rc.1"; the label may not end like a file name (".html")')
+
+
+def version_problem(version: str) -> str | None:
+    """Why ``version`` cannot be published as a release of its own (a folder of the site), or None."""
+    if len(version) > 64 or not VERSION_PATTERN.fullmatch(version):
+        return f'version "{version[:80]}" is not a version number the site can publish'
+    if re.search(r"\.[A-Za-z][A-Za-z0-9]*$", version):
+        return f'version "{version[:80]}" ends like a file name'
+    return None

@@ -92,8 +92,10 @@ class Objects:
             raise GitUnavailable(str(exc)) from None
         if not header:
             raise GitUnavailable("git cat-file stopped")
+        # "<oid> <type> <size>", or "<name> missing" / "<name> ambiguous", where the name may hold spaces
+        # (red-team review: a path with a space was read as a size).
         parts = header.split()
-        if len(parts) != 3 or parts[1] in (b"missing", b"ambiguous"):
+        if parts[-1] in (b"missing", b"ambiguous") or len(parts) != 3 or not parts[2].isdigit():
             return None
         size = int(parts[2])
         data = self.process.stdout.read(size)

@@ -14,8 +14,10 @@ site is being published, and a warning in a preview.
 
 from __future__ import annotations
 
+import filecmp
 import re
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 from . import check, conventions, git, names, strict_json
@@ -23,9 +25,6 @@ from .issues import Issue, error, warning
 
 PACKAGES = check.PACKAGES
 DESCRIPTOR = "datapackage.json"
-# A version that can name a folder of the site: it starts with a digit (or "v" and a digit), and
-# holds only letters, digits, ".", "_", "+" and "-". "1.0.1", "v2.0.0-rc.1" and "2013.07" all can.
-VERSION_PATTERN = re.compile(r"v?[0-9][0-9A-Za-z._+-]{0,63}")
 MAX_NOTE = 2_000  # characters of a release's note kept: it is shown on pages and in the feed
 
 
@@ -39,7 +38,7 @@ class Release:
     time: str  # the commit's date and time, ISO 8601 with its offset (committer date)
     note: str  # what its authors said of it, plain text
     descriptor: dict = field(repr=False)
-    files: tuple[tuple[str, bytes], ...] = field(repr=False)  # every plain file of the package folder, sorted
+    files: tuple[tuple[str, bytes | Path], ...] = field(repr=False)  # every plain file of the package folder, sorted
     previous: str = ""  # the version before ("" for the first)
     diff: check.PackageDiff | None = field(default=None, repr=False)  # against the version before
 
@@ -58,6 +57,8 @@ class History:
     releases: dict[str, tuple[Release, ...]]  # package folder name -> its releases, oldest first
     issues: tuple[Issue, ...] = ()
     head_time: str = ""  # the date and time of the commit the site is built from ("" outside git)
+    # package -> the version its descriptor gives, whose released data differs from the data it has now
+    drifted: dict[str, str] = field(default_factory=dict)
 
     @property
     def complete(self) -> bool:
@@ -72,10 +73,13 @@ class History:
         return {name: tuple(r.version for r in found) for name, found in self.releases.items()}
 
 
-def read_history(root: Path, packages: list[str], publishing: bool = False) -> History:
+def read_history(root: Path, packages: list[str], publishing: bool = False, store: Path | None = None) -> History:
     """The releases of each package (folder names under ``datapackages/``) on the branch at ``HEAD``.
 
-    With ``publishing``, a history that cannot be complete is an error; otherwise a warning."""
+    With ``publishing``, a history that cannot be complete is an error; otherwise a warning. With a
+    ``store`` folder, a release's files of ``IN_MEMORY`` bytes or more are written there (one file per git
+    object) and held as their path, so that memory does not grow with the size of every release (red-team
+    review: six releases of 300 MB each took 2 GB)."""
     report = error if publishing else warning
     where = "datapackages"
     none: dict[str, tuple[Release, ...]] = {name: () for name in packages}
@@ -87,7 +91,7 @@ def read_history(root: Path, packages: list[str], publishing: bool = False) -> H
     if head is None or head.returncode != 0 or not head.stdout.strip():
         return History(none, (report("history-missing", where, "the repository has no commit yet, so no version of any "
                                    "dataset has been released", "commit the data packages"),))
-    head_time = head.stdout.split()[1]
+    head_time = head.stdout.split()[1] if _readable_time(head.stdout.split()[1]) else ""
     issues: list[Issue] = []
     shallow = git.run(root, "rev-parse", "--is-shallow-repository")
     if shallow is not None and shallow.stdout.strip() == "true":
@@ -96,39 +100,69 @@ def read_history(root: Path, packages: list[str], publishing: bool = False) -> H
                              "fetch the whole history: `git fetch --unshallow`; in GitHub Actions, give "
                              "actions/checkout `fetch-depth: 0`"))
     touched = _descriptor_commits(root, set(packages))
+    if touched is None:  # red-team review: a log that failed gave a site with no release, and no word of it
+        issues.append(report("history-missing", where, "git could not list the history of the data packages, so "
+                             "earlier versions of the datasets cannot be published", "build from a complete clone of "
+                             "the repository (git clone, or actions/checkout with fetch-depth: 0)"))
+        return History(none, tuple(issues), head_time)
     releases: dict[str, tuple[Release, ...]] = {}
+    drifted: dict[str, str] = {}
     try:
         with git.Objects(root) as objects:
             notes = {name: conventions.changes_notes(_descriptor(root / PACKAGES / name / DESCRIPTOR)) for name in packages}
             for name in packages:
-                found, more = _releases(objects, name, touched.get(name, []), notes[name])
+                found, more = _releases(objects, name, touched.get(name, []), notes[name], store)
                 releases[name] = found
                 issues += more
+                if (drift := _drift(root, objects, name, found)) is not None:
+                    drifted[name] = drift.version
+                    issues.append(warning("unreleased-change", f"{PACKAGES}/{name}/{DESCRIPTOR}",
+                                          f"the data differs from version {drift.version} as it was released (commit "
+                                          f"{drift.commit[:12]}), but the version is still {drift.version}: the dataset's "
+                                          "page says so, and the files of the release stay as they were",
+                                          'raise "version" (the check of a pull request requires it when data changes)',
+                                          field="version"))
     except git.GitUnavailable as exc:
         issues.append(report("history-missing", where, f"git could not read the history: {exc}",
-                             "install git, and build from a clone of the repository"))
+                             "build from a complete clone of the repository: a partial clone (--filter) whose remote "
+                             "cannot be reached lacks the files of earlier versions; and check that git is installed"))
         return History(none, tuple(issues), head_time)
-    return History(releases, tuple(issues), head_time)
+    return History(releases, tuple(issues), head_time, drifted)
 
 
-def _descriptor_commits(root: Path, packages: set[str]) -> dict[str, list[tuple[str, str]]]:
-    """package -> (commit, time) of each first-parent commit that changed its descriptor, oldest first."""
+def _descriptor_commits(root: Path, packages: set[str]) -> dict[str, list[tuple[str, str]]] | None:
+    """package -> (commit, time) of each first-parent commit that changed its descriptor, oldest first;
+    None when git cannot list them."""
     result = git.run(root, "-c", "core.quotePath=false", "log", "--first-parent", "--diff-merges=first-parent",
                      "--no-renames", "--reverse", "--format=%x00%H %cI", "--name-only", "HEAD", "--",
                      f":(glob){PACKAGES}/*/{DESCRIPTOR}", timeout=120)
     touched: dict[str, list[tuple[str, str]]] = {}
     if result is None or result.returncode != 0:
-        return touched
+        return None
     for record in result.stdout.split("\0")[1:]:
         lines = record.strip().splitlines()
         if not lines:
             continue
         commit, time = lines[0].split(" ", 1)
+        if not _readable_time(time):
+            continue  # a date git accepts but no calendar shows (year 10000): the commit is not a release
         for path in lines[1:]:
             parts = path.split("/")
             if len(parts) == 3 and parts[1] in packages:
                 touched.setdefault(parts[1], []).append((commit, time))
     return touched
+
+
+def _readable_time(text: str) -> bool:
+    """Whether a commit's ISO 8601 date and time can be shown (a four-digit year; red-team review: a commit
+    dated in the year 10000 broke the build)."""
+    if not re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:Z|[+-]\d\d:\d\d)", text):
+        return False
+    try:
+        datetime.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _descriptor(path: Path) -> dict:
@@ -149,21 +183,81 @@ def _parsed(data: bytes | None) -> dict:
     return value if isinstance(value, dict) else {}
 
 
+def _drift(root: Path, objects: git.Objects, name: str, releases: tuple[Release, ...]) -> Release | None:
+    """The release of the version the package's descriptor gives now, when the data now differs from it (a
+    change merged without a new version, or a version set back to an older number); else None."""
+    descriptor = _descriptor(root / PACKAGES / name / DESCRIPTOR)
+    version = descriptor.get("version").strip() if isinstance(descriptor.get("version"), str) else ""
+    release = next((r for r in releases if r.version == version), None)
+    if release is None:
+        return None
+    folder = root / PACKAGES / name
+    same = all(_same_bytes(folder / path, data) for path, data in release.files if path != DESCRIPTOR)
+    if same and release.descriptor.get("resources") == descriptor.get("resources"):
+        return None  # the usual case, decided without parsing a table
+    diff = check.diff_package(name, check.CommitTree(objects, release.commit), check.WorkTree(root),
+                              release.descriptor, descriptor)
+    return release if diff.data_changed else None
+
+
+IN_MEMORY = 1_000_000  # bytes: a release's file this large or larger is kept on disk (``read_history``)
+
+
+def _kept(data: bytes, oid: str, store: Path | None) -> bytes | Path:
+    if store is None or len(data) < IN_MEMORY:
+        return data
+    path = store / oid
+    if not path.exists():
+        path.write_bytes(data)
+    return path
+
+
+def _same_bytes(path: Path, data: bytes | Path) -> bool:
+    try:
+        if isinstance(data, Path):
+            return filecmp.cmp(path, data, shallow=False)
+        return path.stat().st_size == len(data) and path.read_bytes() == data
+    except (OSError, ValueError):
+        return False
+
+
+def _descriptor_problem(descriptor: dict) -> str | None:
+    """Why a release's descriptor cannot be read as a Data Package descriptor, or None. Its profiles and its
+    schema and dialect references are left out of what frictionless sees: a profile may be a URL (the build
+    reaches no network) and a reference a file of the working folder (red-team review: an unvalidated commit
+    with "resources": 5 or "contributors": 5 broke every later build)."""
+    from frictionless import Package
+
+    copy = {k: v for k, v in descriptor.items() if k not in ("profile", "$schema", "profiles")}
+    if isinstance(copy.get("resources"), list):
+        copy["resources"] = [{k: v for k, v in r.items() if k not in ("profile", "$schema", "schema", "dialect")}
+                             if isinstance(r, dict) else r for r in copy["resources"]]
+    try:
+        errors = list(Package.metadata_validate(copy))
+    except Exception as exc:  # frictionless failing on a malformed descriptor is itself the answer
+        return f"frictionless: {type(exc).__name__}"
+    return " ".join(errors[0].message.split())[:200] if errors else None
+
+
 def _plain(text: str) -> str:
     text = " ".join(str(text).split())
     return text if len(text) <= MAX_NOTE else text[:MAX_NOTE - 1] + "…"
 
 
-def _releases(objects: git.Objects, name: str, touched: list[tuple[str, str]],
-              notes: dict[str, str]) -> tuple[tuple[Release, ...], list[Issue]]:
+def _releases(objects: git.Objects, name: str, touched: list[tuple[str, str]], notes: dict[str, str],
+              store: Path | None = None) -> tuple[tuple[Release, ...], list[Issue]]:
     where = f"{PACKAGES}/{name}/{DESCRIPTOR}"
     releases: list[Release] = []
     issues: list[Issue] = []
     seen: dict[str, str] = {}
     current = ""
-    blobs: dict[str, bytes] = {}  # object id -> bytes: a file unchanged between versions is read once
+    blobs: dict[str, bytes | Path] = {}  # object id -> bytes (or its file): a file unchanged between versions is read once
     for commit, time in touched:
-        descriptor = _parsed(objects.blob(commit, where))
+        data = objects.blob(commit, where)
+        if data is None:  # the package was removed: a version given when it comes back is a release again
+            current = ""
+            continue
+        descriptor = _parsed(data)
         version = descriptor.get("version")
         version = version.strip() if isinstance(version, str) else ""
         if not version or version == current:
@@ -175,20 +269,25 @@ def _releases(objects: git.Objects, name: str, touched: list[tuple[str, str]],
                                   f"commit {commit[:12]} gives the same number to other data, which is not published",
                                   "a version is released once: give the new data a new version number", field="/version"))
             continue
-        if not VERSION_PATTERN.fullmatch(version):
-            issues.append(warning("version-unpublishable", where, f'version "{version[:80]}" (commit {commit[:12]}) '
-                                  "cannot name a folder of the site, so it is not published as a release",
-                                  'use version numbers such as "1.0.1": a digit first, then letters, digits, ".", "_", "+" or "-"',
+        if (problem := conventions.version_problem(version)) is not None:
+            issues.append(warning("version-unpublishable", where, f"{problem} (commit {commit[:12]}), so it is not "
+                                  "published as a release", f"write versions as {conventions.VERSION_RULE}",
                                   field="/version"))
             seen[version] = commit
             continue
         seen[version] = commit
+        if (problem := _descriptor_problem(descriptor)) is not None:
+            issues.append(warning("release-unreadable", where, f"version {version} (commit {commit[:12]}) has a descriptor "
+                                  f"the site cannot read ({problem}), so it is not published as a release",
+                                  "nothing to do for the past; the next version is published when its descriptor is valid",
+                                  field="/version"))
+            continue
         files = []
         for path, oid in objects.files(commit, f"{PACKAGES}/{name}").items():
             if names.path_problem(path) is not None or any(part.startswith(".") for part in path.split("/")):
                 continue  # a name the site cannot publish, or a hidden file: not part of a release
             if oid not in blobs:
-                blobs[oid] = objects.read(oid) or b""
+                blobs[oid] = _kept(objects.read(oid) or b"", oid, store)
             files.append((path, blobs[oid]))
         note = _plain(notes.get(version) or conventions.changes_notes(descriptor).get(version) or _message(objects, commit))
         previous = releases[-1] if releases else None

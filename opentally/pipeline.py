@@ -7,6 +7,7 @@ anything is written, and the output folder is replaced only when every stage suc
 from __future__ import annotations
 
 import re
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -97,19 +98,22 @@ def build_site(project: Project, out: Path, log: Callable[[str], None] = lambda 
 
     check_config(project.config)  # before anything parses it: MkDocs' own loader acts on what it finds
     step("history: releases of each package")
-    releases = history.read_history(project.root, [p.directory.name for p in packages], publishing)
-    calendar, calendar_issues = release_calendar.read_calendar(project.site_src, releases.versions(), releases.complete)
-    step("plan: pages, charts and downloads")
-    charts.start_renderer()  # the child process that draws charts starts up while the site is planned
-    plan, issues = plan_site(packages, project.site_src, report, releases, calendar)  # the tables and charts validation read
-    issues = list(releases.issues) + calendar_issues + issues + link_issues(project.templates)
-    if any(i.is_error for i in issues):
-        return BuildResult(False, report, tuple(issues))
+    # A release's large files wait in a temporary folder (not in memory) until the site is written.
+    with tempfile.TemporaryDirectory(prefix="opentally-releases-") as store:
+        releases = history.read_history(project.root, [p.directory.name for p in packages], publishing, Path(store))
+        calendar, calendar_issues = release_calendar.read_calendar(project.site_src, releases.versions(),
+                                                                   releases.complete)
+        step("plan: pages, charts and downloads")
+        charts.start_renderer()  # the child process that draws charts starts up while the site is planned
+        plan, issues = plan_site(packages, project.site_src, report, releases, calendar)  # the tables and charts validation read
+        issues = list(releases.issues) + calendar_issues + issues + link_issues(project.templates)
+        if any(i.is_error for i in issues):
+            return BuildResult(False, report, tuple(issues))
 
-    step("render: pages, charts and downloads")
-    rendered = render_site(plan, project.templates, site_settings(project.config))
-    step("write: MkDocs build and checks")
-    written = write_site(rendered, project.site_src, project.config, out, plan.build_date)
+        step("render: pages, charts and downloads")
+        rendered = render_site(plan, project.templates, site_settings(project.config))
+        step("write: MkDocs build and checks")
+        written = write_site(rendered, project.site_src, project.config, out, plan.build_date)
     issues += [_notice(project, notice) for notice in written.notices]
     result = BuildResult(True, report, tuple(issues), rendered.pages, rendered.charts, rendered.downloads,
                          written.files, written.bytes, written.largest_page, time.perf_counter() - started)

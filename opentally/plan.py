@@ -293,6 +293,7 @@ class PackagePlan:
     versions: tuple[VersionPlan, ...] = ()  # every release, oldest first (``history``)
     # Corrections of figures, by "resource/id": every release that changed the figure's value, oldest first.
     corrections: dict[str, tuple[Correction, ...]] = field(default_factory=dict, repr=False)
+    drifted: bool = False  # its data differs from the release of the version it gives (``history``)
 
     @property
     def version(self) -> str:
@@ -303,8 +304,8 @@ class PackagePlan:
     @property
     def released(self) -> bool:
         """Whether the current version is one of the releases in the history (not so in a preview of a
-        change that raises it)."""
-        return any(v.version == self.version for v in self.versions)
+        change that raises it), with the data it was released with."""
+        return not self.drifted and any(v.version == self.version for v in self.versions)
 
     def version_plan(self, version: str) -> VersionPlan | None:
         return next((v for v in self.versions if v.version == version), None)
@@ -363,7 +364,8 @@ def plan_site(packages: list[LoadedPackage], site_src: Path, report: Report | No
     built (``PackageRead``): no table is read twice, no chart built twice. With the ``releases`` read
     from git, each package has its versions and the corrections of its figures."""
     planned = tuple(_plan_package(p, report.read_of(display_path(p.directory)) if report else None,
-                                  releases.of(p.directory.name) if releases else ())
+                                  releases.of(p.directory.name) if releases else (),
+                                  bool(releases and p.directory.name in releases.drifted))
                     for p in sorted(packages, key=lambda p: p.name))
     scan = scan_site_src(site_src)
     pages, issues = read_commentary(site_src, scan.pages)
@@ -398,7 +400,7 @@ def build_date(packages: tuple[PackagePlan, ...]) -> date:
 # --- one package ---------------------------------------------------------------------------------
 
 def _plan_package(loaded: LoadedPackage, read: PackageRead | None = None,
-                  releases: tuple[history.Release, ...] = ()) -> PackagePlan:
+                  releases: tuple[history.Release, ...] = (), drifted: bool = False) -> PackagePlan:
     descriptor = loaded.descriptor or {}
     package = Package(_without_views(descriptor), basepath=str(loaded.directory))
     name = package.name or loaded.directory.name
@@ -427,7 +429,8 @@ def _plan_package(loaded: LoadedPackage, read: PackageRead | None = None,
         modified=modified,
         period=period,
         versions=(versions := _versions(name, releases)),
-        corrections=_corrections(versions),
+        corrections=_corrections(versions, str(descriptor.get("version") or "").strip()),
+        drifted=drifted,
     )
 
 
@@ -443,7 +446,7 @@ def _versions(name: str, releases: tuple[history.Release, ...]) -> tuple[Version
         title = release.descriptor.get("title")
         planned.append(VersionPlan(
             version=release.version, time=release.time, commit=release.commit, note=release.note,
-            title=title if isinstance(title, str) and title.strip() else name, page=page,
+            title=" ".join(title.split())[:300] if isinstance(title, str) and title.strip() else name, page=page,
             descriptor=release.descriptor, files=_version_files(page.rsplit("/", 1)[0], release),
             entries=release.files, previous=release.previous, diff=release.diff,
             superseded_by=releases[n + 1].version if n + 1 < len(releases) else ""))
@@ -479,11 +482,14 @@ def _media_type(path: str) -> str:
         names.extension(path), "application/octet-stream")
 
 
-def _corrections(versions: tuple[VersionPlan, ...]) -> dict[str, tuple[Correction, ...]]:
+def _corrections(versions: tuple[VersionPlan, ...], current: str = "") -> dict[str, tuple[Correction, ...]]:
     """Each figure's corrections ("resource/id" -> the releases that changed its value, oldest first),
-    by the rule ``check`` reports a pull request's with (``check.value_changes``)."""
+    by the rule ``check`` reports a pull request's with (``check.value_changes``): those of the releases up
+    to the ``current`` version (all, when it is none of them: a version set back to an older number shows
+    that version's values, which later corrections did not make)."""
     found: dict[str, list[Correction]] = {}
-    for version in versions:
+    upto = next((n for n, v in enumerate(versions) if v.version == current), len(versions) - 1)
+    for version in versions[:upto + 1]:
         if version.diff is None:
             continue
         for change in check.value_changes("", version.diff.resources):

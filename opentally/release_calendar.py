@@ -224,7 +224,11 @@ def _short(text: str, limit: int = 60) -> str:
 
 
 def _period(text: str) -> str | None:
-    """ "day" for a real day YYYY-MM-DD, "month" for a real month YYYY-MM, else None."""
+    """ "day" for a real day YYYY-MM-DD, "month" for a real month YYYY-MM, else None. Years 1000 to 9998
+    only: a calendar file's events end the day (or month) after (red-team review: 9999-12-31 passed the
+    check and crashed the build)."""
+    if not (text[:4].isdigit() and 1000 <= int(text[:4]) <= 9998):
+        return None
     try:
         if _DAY.fullmatch(text):
             date.fromisoformat(text)
@@ -332,6 +336,11 @@ class _Reader:
         if node.tag == _NULL:
             return ""
         text = " ".join(node.value.split())
+        if re.search(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]", text):
+            self.fail("calendar-text", _line(node), key,
+                      f"{where}: {key} holds a control character, which pages and calendar files cannot carry",
+                      f"retype {key} as plain text")
+            return None
         if len(text) > limit:
             self.fail("calendar-text", _line(node), key,
                       f"{where}: {key} is {len(text):,} characters long, over {limit:,}",

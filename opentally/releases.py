@@ -8,6 +8,7 @@ reads the clock: dates are the release commits' own.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
@@ -18,6 +19,10 @@ from .plan import Download, PackagePlan, SitePlan, VersionPlan, ZipAbout, zip_of
 WHATS_NEW = "whats-new.md"
 FEED = "feed.xml"
 MAX_LISTED = 50  # changed cells, added or removed rows listed per table and release; the rest are counted
+MAX_TABLES = 20  # tables whose changes a release lists; the rest are counted
+MAX_TEXT = 200  # characters of a cell, key or name shown in a list of changes (the files have them whole)
+MAX_VERSIONS_SHOWN = 100  # versions a dataset page lists (each version's page links to the one before)
+MAX_DETAILED = 10  # of them, the newest with their note and changes; the older with number, date and kind
 MAX_NEWS = 100  # releases on What's new (newest first); every release stays on its dataset's page
 MAX_FEED = 50  # entries of the feed
 
@@ -67,7 +72,8 @@ def summary(version: VersionPlan) -> Summary:
     for r in diff.resources:
         if not r.has_changes:
             continue
-        cells = [CellShown(row.ident or row.key, cell.field, cell.old, cell.new) for row in r.changed for cell in row.cells]
+        cells = [CellShown(clip(row.ident or row.key), clip(cell.field), clip(cell.old), clip(cell.new))
+                 for row in r.changed for cell in row.cells]
         parts = []
         if cells:
             parts.append(f"{_plural(len(cells), 'value')} changed in {_plural(len(r.changed), 'row')}")
@@ -83,10 +89,11 @@ def summary(version: VersionPlan) -> Summary:
         tables.append(TableChanges(
             titles.get(r.name, r.name), ", ".join(parts) or "its columns changed",
             tuple(cells[:MAX_LISTED]), max(0, len(cells) - MAX_LISTED),
-            tuple(k for k, _, _ in r.added[:MAX_LISTED]), max(0, len(r.added) - MAX_LISTED),
-            tuple(k for k, _, _ in r.removed[:MAX_LISTED]), max(0, len(r.removed) - MAX_LISTED)))
-    schema = tuple((f"{titles.get(c.where, c.where)}: {c.description}", c.breaking) for c in diff.changes if c.kind == "schema")
-    metadata = tuple(c.description for c in diff.changes if c.kind != "schema" and not c.description.startswith("version:"))
+            tuple(clip(k) for k, _, _ in r.added[:MAX_LISTED]), max(0, len(r.added) - MAX_LISTED),
+            tuple(clip(k) for k, _, _ in r.removed[:MAX_LISTED]), max(0, len(r.removed) - MAX_LISTED)))
+    schema = tuple((clip(f"{titles.get(c.where, c.where)}: {c.description}"), c.breaking)
+                   for c in diff.changes if c.kind == "schema")
+    metadata = tuple(clip(c.description) for c in diff.changes if c.kind != "schema" and not c.description.startswith("version:"))
     words = []
     if changed:
         words.append(f"{_plural(changed, 'value')} corrected")
@@ -100,7 +107,17 @@ def summary(version: VersionPlan) -> Summary:
     if not words:
         words.append("the description changed, not the data" if metadata else "no change to the data")
     sentence = _joined(words)
-    return Summary(version.kinds, sentence[0].upper() + sentence[1:] + ".", tuple(tables), schema, metadata)
+    if len(tables) > MAX_TABLES:
+        sentence += f", in {len(tables):,} tables (the first {MAX_TABLES} are listed)"
+    return Summary(version.kinds, sentence[0].upper() + sentence[1:] + ".", tuple(tables[:MAX_TABLES]),
+                   schema[:MAX_LISTED], metadata[:MAX_LISTED])
+
+
+def clip(text: str, most: int = MAX_TEXT) -> str:
+    """Text from data as one line of at most ``most`` characters (a hostile cell of 100 kB, shown in 12 lists
+    of changes, made a page of 2.4 MB: red-team review)."""
+    text = " ".join(str(text).split())
+    return text if len(text) <= most else text[:most - 1] + "…"
 
 
 def _joined(words: list[str]) -> str:
@@ -115,13 +132,12 @@ def _titles(descriptor: dict) -> dict[str, str]:
 
 def value_text(text: str) -> str:
     """A value as the CSV has it, with thousands separators when it is a plain number ("207000" -> "207,000")."""
+    if not re.fullmatch(r"-?[0-9]+(?:\.[0-9]+)?", text, re.ASCII):
+        return text  # "3_7", "+37" or "٣٧" as written: Decimal would read each as 37 (red-team review)
     try:
-        number = Decimal(text)
+        return f"{Decimal(text):,}"
     except (InvalidOperation, ValueError):
         return text
-    if not number.is_finite() or text.strip() != text or "e" in text.lower():
-        return text
-    return f"{number:,}"
 
 
 # --- files ---------------------------------------------------------------------------------------

@@ -297,7 +297,9 @@ def format_cell(value, type_: str | None = None) -> str:
 
 def markdown_text(value) -> Markup:
     """Text from data placed where Markdown is parsed (a heading): no HTML, no Markdown syntax."""
-    escaped = html.escape(str(value), quote=True)
+    # One line: a line break in a title or a value would end the heading or the paragraph it is in
+    # (red-team review: an old value with blank lines broke a commentary page's table).
+    escaped = html.escape(" ".join(str(value).split()), quote=True)
     return Markup(re.sub(r"([\\`*_{}\[\]()#+\-.!|~])", r"\\\1", escaped))
 
 
@@ -478,13 +480,21 @@ def _table_fragment(env: Environment, package: PackagePlan, resource: ResourcePl
     if not figures:
         return table
     def corrections(ident: str) -> list[dict]:
-        return [{"version": c.version, "old": releases.value_text(c.old), "link": relative_url(page, c.page)}
-                for c in package.corrections.get(f"{resource.name}/{ident}", ())]
+        """The figure's corrections, the newest last; at most MAX_CORRECTIONS_SHOWN, after a count of the others."""
+        fixes = package.corrections.get(f"{resource.name}/{ident}", ())
+        shown = [{"version": c.version, "old": releases.clip(releases.value_text(c.old)), "link": relative_url(page, c.page)}
+                 for c in fixes[-MAX_CORRECTIONS_SHOWN:]]
+        if len(fixes) > MAX_CORRECTIONS_SHOWN:
+            shown.insert(0, {"earlier": len(fixes) - MAX_CORRECTIONS_SHOWN})
+        return shown
 
     return env.get_template("partials/figures.html.j2").render(
         corrections=corrections,
         figures=figure_blocks.figure_blocks(resource, rows, quote_place, format_cell, anchors), rows=len(rows),
         table=Markup(table), caption=caption, heading="h4" if anchors else "p", tools=Markup(tools).strip()).strip()
+
+
+MAX_CORRECTIONS_SHOWN = 3  # under a figure: its newest corrections (the versions list has them all)
 
 
 def _quote_place(package: PackagePlan, row: dict, name: str):
@@ -524,8 +534,11 @@ def _render_package_page(env: Environment, package: PackagePlan, chart_html: dic
         contributors=_contributors(d), descriptor_sources=_descriptor_sources(package),
         citation=_citation(package, env.globals["site"]), citation_files=citation_files(package),
         json_ld=_json_ld(package, env.globals["site"]), cited_in=citing,
-        versions=[(v, releases.summary(v)) for v in reversed(package.versions)],
-        unreleased=package.version if package.versions and not package.released else "",
+        versions=[(v, releases.summary(v) if n < releases.MAX_DETAILED else None)
+                  for n, v in enumerate(list(reversed(package.versions))[:releases.MAX_VERSIONS_SHOWN])],
+        earlier_versions=max(0, len(package.versions) - releases.MAX_VERSIONS_SHOWN),
+        version_count=len(package.versions),
+        unreleased=package.version if package.versions and not package.released and not package.drifted else "",
     )
 
 
@@ -921,7 +934,7 @@ def _correction_note(package: PackagePlan, ref: str, page: str) -> str:
     last = fixes[-1]
     target = f"{relative_url(page, last.page)[:-5]}.md"
     return (f" (corrected in [version {markdown_text(last.version)}]({target}): "
-            f"was {markdown_text(releases.value_text(last.old))})")
+            f"was {markdown_text(releases.clip(releases.value_text(last.old)))})")
 
 
 def _figure_link(figure: Figure, page: str) -> str:

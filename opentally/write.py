@@ -644,6 +644,8 @@ def secure_pages(built: Path, allowed: tuple[re.Pattern, ...]) -> None:
     """Give every page its Content-Security-Policy; refuse a page that runs a script the theme did not write."""
     problems = []
     for path in sorted(built.rglob("*.html")):
+        if not path.is_file():
+            continue  # a folder whose name ends in .html (red-team review: a version named "2.html")
         text = path.read_text(encoding="utf-8")
         scan = json.loads(cache.memo("pages", ["scripts", cache.digest(text), _CODE()], lambda: _scan_scripts(text)))
         relative = path.relative_to(built).as_posix()

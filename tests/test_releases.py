@@ -443,3 +443,66 @@ def make_small_repo(root: Path, releases: list[tuple[str, str]]) -> Path:
         git(project, "add", "-A")
         git(project, "commit", "-qm", f"Release {n}", when=f"2026-01-{10 + n:02d}T09:00:00+00:00")
     return project
+
+
+def test_data_changed_without_a_new_version_is_said_and_the_release_is_kept(tmp_path):
+    """Merged without raising the version (red-team review): the page does not call the new data 1.0.1."""
+    project = make_small_repo(tmp_path, [("1.0.0", "37"), ("1.0.1", "38")])
+    write_release(project, "1.0.1", FIELDS, ["removed,Removed from the UK,12345"])
+    git(project, "commit", "-qam", "Change a value, no new version", when="2026-03-01T09:00:00+00:00")
+    result = build(project, tmp_path / "site")
+    assert "unreleased-change" in result.stdout and "differs from version 1.0.1 as it was released" in result.stdout
+    doc = page(tmp_path / "site", f"data/{PACKAGE}.html")
+    assert "differs from version 1.0.1 as it was released" in text(doc.select_one(".ot-version-unreleased"))
+    assert "(current)" not in text(doc.select_one("ol.ot-versions"))
+    released = tmp_path / "site" / "data" / PACKAGE / "1.0.1" / "data" / "arrests.csv"
+    assert released.read_text().splitlines()[1].endswith(",38")
+
+
+def test_a_version_set_back_shows_no_later_correction(tmp_path):
+    project = make_small_repo(tmp_path, [("1.0.0", "37"), ("1.0.1", "38"), ("1.0.0", "37")])
+    result = build(project, tmp_path / "site")
+    assert "version-reused" in result.stdout
+    doc = page(tmp_path / "site", f"data/{PACKAGE}.html")
+    assert doc.select_one(f"#{PACKAGE}-removed .ot-fig__correction") is None  # 37 is shown: nothing corrected it
+    assert "(current)" in text(doc.select_one("#_version-1\\.0\\.0"))
+    assert "(current)" not in text(doc.select_one("#_version-1\\.0\\.1"))
+
+
+def test_a_row_inserted_in_a_table_without_a_key_is_no_correction(tmp_path):
+    project = make_small_repo(tmp_path, [("1.0.0", "37")])
+    folder = project / "datapackages" / PACKAGE
+    descriptor_json = json.loads((folder / "datapackage.json").read_text())
+    del descriptor_json["resources"][0]["schema"]["primaryKey"]
+    (folder / "datapackage.json").write_text(json.dumps(descriptor_json, indent=2))
+    git(project, "commit", "-qam", "No key", when="2026-02-01T09:00:00+00:00")
+    descriptor_json["version"] = "1.1.0"
+    (folder / "datapackage.json").write_text(json.dumps(descriptor_json, indent=2))
+    (folder / "data" / "arrests.csv").write_text("id,label,value\narrested,Arrested,5\nremoved,Removed from the UK,37\n")
+    git(project, "commit", "-qam", "Insert a row at the top", when="2026-03-01T09:00:00+00:00")
+    build(project, tmp_path / "site")
+    doc = page(tmp_path / "site", f"data/{PACKAGE}.html")
+    assert doc.select(".ot-fig__correction") == []
+
+
+def test_hostile_history_does_not_break_the_build(tmp_path):
+    """Commits no pull request check saw (red-team review): each used to break every later build."""
+    project = make_small_repo(tmp_path, [("1.0.0", "37")])
+    folder = project / "datapackages" / PACKAGE
+    good = json.loads((folder / "datapackage.json").read_text())
+    broken = {**good, "version": "1.0.1", "contributors": 5}
+    (folder / "datapackage.json").write_text(json.dumps(broken))
+    git(project, "commit", "-qam", "contributors is not a list", when="2026-02-01T09:00:00+00:00")
+    (folder / "datapackage.json").write_text(json.dumps({**good, "version": "2.html"}))
+    git(project, "commit", "-qam", "a version named like a page", when="2026-02-02T09:00:00+00:00")
+    odd = {**good, "version": "1.0.2"}
+    odd["resources"] = [{**good["resources"][0], "encoding": "idna"}, {"name": "gone", "path": "data/a b.csv"}]
+    (folder / "datapackage.json").write_text(json.dumps(odd))
+    git(project, "commit", "-qam", "a codec that fails, a missing file with a space", when="2026-02-03T09:00:00+00:00")
+    (folder / "datapackage.json").write_text(json.dumps({**good, "version": "1.1.0"}))
+    (folder / "data" / "arrests.csv").write_text("id,label,value\nremoved,Removed from the UK,37\n")
+    git(project, "commit", "-qam", "back to good", when="2026-02-04T09:00:00+00:00")
+    result = build(project, tmp_path / "site")
+    assert "release-unreadable" in result.stdout and "version-unpublishable" in result.stdout
+    versions = sorted(p.name for p in (tmp_path / "site" / "data" / PACKAGE).iterdir() if p.is_dir())
+    assert versions == ["1.0.0", "1.0.2", "1.1.0"]
