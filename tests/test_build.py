@@ -68,7 +68,7 @@ def test_the_dataset_page_shows_metadata_dictionary_previews_sources_and_citatio
     assert page.h1.get_text(strip=True).startswith(descriptor["title"][:40])
     meta = {dt.get_text(strip=True): dt.find_next_sibling("dd").get_text(" ", strip=True) for dt in page.select("dl.ot-meta dt")}
     assert meta["Licence"] == "Open Government Licence v3.0"
-    assert meta["Version"] == "1.0.0"
+    assert meta["Version"] == "1.1.0"
     assert meta["Last changed"] == "26 November 2026"
     assert "Operation Nexus" in meta["Keywords"]
     # Every table's fields are explained: by its own dictionary, or by the one it shares with the tables
@@ -89,7 +89,7 @@ def test_the_dataset_page_shows_metadata_dictionary_previews_sources_and_citatio
     marked = source_page.find(id=anchor)
     assert marked is not None and marked.find_next("mark").get_text().startswith("37 removed from the UK")
     assert "Metropolitan Police Service" in page.select_one(".ot-sources").get_text()
-    assert "Version 1.0.0" in page.select_one(".ot-cite").get_text()
+    assert "Version 1.1.0" in page.select_one(".ot-cite").get_text()
 
 
 def test_the_dataset_page_has_schema_org_json_ld(site):

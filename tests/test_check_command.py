@@ -84,7 +84,7 @@ def test_no_change_can_be_merged(repo):
 def test_a_changed_cell_shows_old_and_new_value_and_the_commentary_quoting_it(repo):
     # 39 is not what the quote says ("37 removed from the UK"): the value check blocks the merge.
     set_value(repo, "outcomes", "removed-from-uk", "value", "39")
-    set_version(repo, "1.0.1")
+    set_version(repo, "1.1.1")
     result = check()
     assert result.exit_code == 1, result.output
     assert lines(result)[1] == "## ❌ This change cannot be merged yet"
@@ -96,7 +96,7 @@ def test_a_changed_cell_shows_old_and_new_value_and_the_commentary_quoting_it(re
     line = next(n for n, text in enumerate((repo / "site_src" / "index.md").read_text(encoding="utf-8").splitlines(), 1)
                 if "operation-nexus/outcomes/removed-from-uk" in text)
     assert f"- `site_src/index.md:{line}` quotes `operation-nexus/outcomes/removed-from-uk`: **37 → 39**" in lines(result)
-    assert "### Package `operation-nexus`: changed, version 1.0.0 → 1.0.1" in lines(result)
+    assert "### Package `operation-nexus`: changed, version 1.1.0 → 1.1.1" in lines(result)
 
 
 def test_a_value_corrected_with_its_quote_can_be_merged_and_the_quote_change_is_shown(repo):
@@ -105,7 +105,7 @@ def test_a_value_corrected_with_its_quote_can_be_merged_and_the_quote_change_is_
         row["value"], row["quote"] = "74", "74 on restrictive reporting conditions"
         return rows, header
     edit_rows(repo, "outcomes", change)
-    set_version(repo, "1.0.1")
+    set_version(repo, "1.1.1")
     result = check()
     assert result.exit_code == 0, result.output
     assert "- rows: 0 added, 0 removed, 1 changed; 1 quote changed" in lines(result)
@@ -120,7 +120,7 @@ def test_a_value_corrected_with_its_quote_can_be_merged_and_the_quote_change_is_
 
 def test_a_quote_changed_to_words_that_do_not_state_the_value_cannot_be_merged(repo):
     set_value(repo, "outcomes", "removed-from-uk", "quote", "74 on restrictive reporting conditions")
-    set_version(repo, "1.0.1")
+    set_version(repo, "1.1.1")
     result = check("--json")
     assert result.exit_code == 1
     report = json.loads(result.output)
@@ -133,7 +133,7 @@ def test_changed_data_without_a_new_version_cannot_be_merged(repo):
     result = check()
     assert result.exit_code == 1
     assert lines(result)[1] == "## ❌ This change cannot be merged yet"
-    assert ('| `datapackages/operation-nexus/datapackage.json` | the data changed but "version" is still 1.0.0 | '
+    assert ('| `datapackages/operation-nexus/datapackage.json` | the data changed but "version" is still 1.1.0 | '
             'raise "version" in datapackage.json: the patch number for a correction (1.0.0 → 1.0.1), the minor '
             'number for new rows or fields (1.0.0 → 1.1.0) |') in lines(result)
 
@@ -143,7 +143,7 @@ def test_an_added_row(repo):
         new = dict(rows[0], id="removed-again", label="Removed again", value="37")  # as its quote says
         return rows + [new], header
     edit_rows(repo, "outcomes", add)
-    set_version(repo, "1.1.0")
+    set_version(repo, "1.2.0")
     result = check()
     assert result.exit_code == 0, result.output
     assert "- rows: 1 added, 0 removed, 0 changed" in lines(result)
@@ -152,7 +152,7 @@ def test_an_added_row(repo):
 
 def test_a_removed_row(repo):
     edit_rows(repo, "outcomes", lambda rows, header: ([r for r in rows if r["id"] != "in-custody-or-monitored"], header))
-    set_version(repo, "1.1.0")
+    set_version(repo, "1.2.0")
     result = check()
     assert result.exit_code == 0, result.output
     assert "- rows: 0 added, 1 removed, 0 changed" in lines(result)
@@ -173,12 +173,12 @@ def rename_field(repo: Path, old: str, new: str) -> None:
 
 def test_a_renamed_field_is_breaking_and_needs_a_new_major_version(repo):
     rename_field(repo, "note", "notes")
-    set_version(repo, "1.1.0")
+    set_version(repo, "1.2.0")
     result = check()
     assert result.exit_code == 1
     assert '- **breaking**: `outcomes`: field "note" renamed to "notes"' in lines(result)
     assert any('a breaking schema change (custody: field "note" renamed to "notes") needs a new major version, but '
-               "the version goes from 1.0.0 to 1.1.0" in l for l in lines(result))
+               "the version goes from 1.1.0 to 1.2.0" in l for l in lines(result))
     set_version(repo, "2.0.0")
     assert check().exit_code == 0
 
@@ -188,7 +188,7 @@ def test_a_widened_type_is_not_breaking(repo):
     schema = json.loads(schema_path.read_text(encoding="utf-8"))
     next(f for f in schema["fields"] if f["name"] == "value")["type"] = "number"
     schema_path.write_text(json.dumps(schema, indent=2) + "\n", encoding="utf-8")
-    set_version(repo, "1.1.0")
+    set_version(repo, "1.2.0")
     result = check()
     assert result.exit_code == 0, result.output
     assert "- `outcomes`: field &quot;value&quot;: type widened from integer to number" not in lines(result)
@@ -218,7 +218,7 @@ def test_a_commentary_change_is_listed(repo):
 
 def test_a_formula_like_cell_is_flagged_and_the_csv_is_left_as_it_is(repo):
     set_value(repo, "outcomes", "removed-from-uk", "note", '=HYPERLINK("http://example.org","x")')
-    set_version(repo, "1.0.1")
+    set_version(repo, "1.1.1")
     before = (repo / OUTCOMES).read_bytes()
     result = check()
     assert result.exit_code == 0, result.output
@@ -230,7 +230,7 @@ def test_a_formula_like_cell_is_flagged_and_the_csv_is_left_as_it_is(repo):
 
 def test_invalid_data_blocks_the_merge_with_the_validation_report(repo):
     set_value(repo, "outcomes", "removed-from-uk", "value", "3o")
-    set_version(repo, "1.0.1")
+    set_version(repo, "1.1.1")
     result = check()
     assert result.exit_code == 1
     assert ('| `datapackages/operation-nexus/data/outcomes.csv:2` | field "value": "3o" is not an integer | write a whole '

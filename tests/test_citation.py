@@ -25,7 +25,7 @@ DATASET = "data/operation-nexus.html"
 SOURCE_PAGE = "data/operation-nexus/sources/mps-letter-2013-07-24.html"
 SOURCES_CSV = "datapackages/operation-nexus/data/sources.csv"
 CITATION_TEXT = ("Metropolitan Police Service (2013). Operation Nexus: Metropolitan Police figures, June 2012 to July "
-                 "2013 [Data set]. Version 1.0.0. Open Tally. {url}. Data last changed 26 November 2026.")
+                 "2013 [Data set]. Version 1.1.0. Open Tally. {url}. Data last changed 26 November 2026.")
 
 
 def soup(path: Path) -> BeautifulSoup:
@@ -220,7 +220,7 @@ def test_the_dataset_page_cites_the_body_with_the_source_date_version_and_last_c
     assert bibtex_fields(bib)[2]["author"] == "{Metropolitan Police Service}"
     ris_records((built_site / "downloads/operation-nexus/citation.ris").read_bytes().decode("utf-8"))
     csl = json.loads((built_site / "downloads/operation-nexus/citation.json").read_text(encoding="utf-8"))
-    assert csl[0]["issued"] == {"date-parts": [[2013, 7, 24]]} and csl[0]["version"] == "1.0.0"
+    assert csl[0]["issued"] == {"date-parts": [[2013, 7, 24]]} and csl[0]["version"] == "1.1.0"
     # Copy buttons come hidden: without JavaScript the text is there, and no button that does nothing.
     buttons = page.select("button.ot-copy")
     assert len(buttons) == 4 and all(b.has_attr("hidden") for b in buttons)
@@ -303,9 +303,9 @@ def test_the_zip_holds_a_readme_and_the_licence_and_its_files_carry_the_last_cha
     assert readme.startswith("Operation Nexus: Metropolitan Police figures, June 2012 to July 2013\n=====")
     assert "Operation Nexus is a Metropolitan Police Service (MPS) operation" in readme
     assert ("Metropolitan Police Service (2013). Operation Nexus: Metropolitan Police figures, June 2012 to July 2013 "
-            "[Data set]. Version 1.0.0. Open Tally. Data last changed 26 November 2026.") in readme
+            "[Data set]. Version 1.1.0. Open Tally. Data last changed 26 November 2026.") in readme
     assert "Open Government Licence v3.0: https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/" in readme
-    assert "Version: 1.0.0" in readme and "Data last changed: 26 November 2026 (2026-11-26)" in readme
+    assert "Version: 1.1.0" in readme and "Data last changed: 26 November 2026 (2026-11-26)" in readme
     assert "Period covered: June 2012 to July 2013 (2012-06-01 to 2013-07-24)" in readme
     assert all(f"{name} (" in readme for name in names if not name.endswith("README.txt"))
     assert "Open Government Licence v3.0 (OGL-UK-3.0)" in licence

@@ -131,7 +131,7 @@ def test_the_package_describes_itself_for_the_public():
     assert d["title"] and len(d["description"]) > 200
     assert "Operation Nexus" in d["keywords"]
     assert d["licenses"][0]["name"] == "OGL-UK-3.0"
-    assert d["version"] == "1.0.0"
+    assert d["version"] == "1.1.0"
     assert d["modified"]
     assert d["contributors"] and d["sources"]
 

@@ -84,7 +84,7 @@ def test_a_duplicate_key_in_the_descriptor_is_refused_at_the_second_one(nexus_co
 
 
 def test_nan_in_the_descriptor_is_refused_with_its_line(nexus_copy):
-    text = replace_once(nexus_copy / "datapackage.json", '"version": "1.0.0"', '"version": NaN')
+    text = replace_once(nexus_copy / "datapackage.json", '"version": "1.1.0"', '"version": NaN')
     [issue], _ = validate_fails("json-number")
     assert issue["row"] == line_of(text, "NaN")
     assert issue["field"] == "/version"
@@ -128,7 +128,7 @@ def test_a_20_mb_descriptor_is_refused_by_its_size(nexus_copy):
 
 
 def test_a_syntax_error_keeps_jsons_own_words_line_and_column(nexus_copy):
-    text = replace_once(nexus_copy / "datapackage.json", '"version": "1.0.0",', '"version": "1.0.0",,')
+    text = replace_once(nexus_copy / "datapackage.json", '"version": "1.1.0",', '"version": "1.1.0",,')
     [issue], _ = validate_fails("descriptor-json")
     line = line_of(text, ",,")
     assert issue["row"] == line
@@ -362,7 +362,7 @@ def git(repo: Path, *args: str) -> None:
 
 @pytest.mark.parametrize("old, new", [
     ('"keywords": [', '"extra": ' + "[" * 10_000 + "]" * 10_000 + ', "keywords": ['),
-    ('"version": "1.0.0",', '"version": "1.0.0",\n  "version": "1.0.1",'),
+    ('"version": "1.1.0",', '"version": "1.1.0",\n  "version": "1.1.1",'),
 ])
 def test_check_reports_a_hostile_descriptor_cleanly(nexus_copy, workdir, old, new):
     git(workdir, "init", "-q", "-b", "main")

@@ -281,7 +281,7 @@ def test_missing_data_file(nexus_copy):
 
 def test_broken_descriptor_json(nexus_copy):
     path = nexus_copy / "datapackage.json"
-    path.write_text(path.read_text(encoding="utf-8").replace('"version": "1.0.0",', '"version": "1.0.0"'),
+    path.write_text(path.read_text(encoding="utf-8").replace('"version": "1.1.0",', '"version": "1.1.0"'),
                     encoding="utf-8")
     result = assert_fails_with()
     version_line = path.read_text(encoding="utf-8").splitlines().index('  "version": "1.0.0"') + 1
