@@ -72,6 +72,7 @@ class Change:
     where: str
     description: str
     breaking: bool = False
+    action: str = ""  # for a field of a schema: "added", "renamed" or "removed"
 
 
 @dataclass(frozen=True)
@@ -438,12 +439,13 @@ def _compare_schemas(resource: str, old: dict, new: dict) -> list[Change]:
             paired.add(position)
     for _, f in gone:
         if f["name"] in renamed:
-            changes.append(Change("schema", resource, f'field "{f["name"]}" renamed to "{renamed[f["name"]]["name"]}"', True))
+            changes.append(Change("schema", resource, f'field "{f["name"]}" renamed to "{renamed[f["name"]]["name"]}"', True,
+                                  "renamed"))
         else:
-            changes.append(Change("schema", resource, f'field "{f["name"]}" removed', True))
+            changes.append(Change("schema", resource, f'field "{f["name"]}" removed', True, "removed"))
     for position, g in came.items():
         if position not in paired:
-            changes.append(Change("schema", resource, f'field "{g["name"]}" added', False))
+            changes.append(Change("schema", resource, f'field "{g["name"]}" added', False, "added"))
     for name, new_field in new_by_name.items():
         old_field = old_by_name.get(name)
         if old_field is not None:

@@ -268,9 +268,12 @@ class VersionPlan:
             kinds.append("new data")
         if any(r.removed for r in resources) or any(r.status == "removed" for r in resources):
             kinds.append("data removed")
+        schema = [c for c in self.diff.changes if c.kind == "schema"]
         if self.diff.breaking:
             kinds.append("breaking change")
-        elif any(c.kind == "schema" for c in self.diff.changes):
+        elif schema and all(c.action == "added" for c in schema):
+            kinds.append("new columns")
+        elif schema:
             kinds.append("schema change")
         return tuple(kinds) or ("description only",)
 

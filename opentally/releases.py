@@ -102,8 +102,7 @@ def summary(version: VersionPlan) -> Summary:
     if removed:
         words.append(f"{_plural(removed, 'row')} removed")
     if schema:
-        breaking = sum(1 for _, b in schema if b)
-        words.append(f"{_plural(len(schema), 'change')} to the columns" + (f" ({breaking:,} breaking)" if breaking else ""))
+        words += _schema_words(diff.changes)
     if not words:
         words.append("the description changed, not the data" if metadata else "no change to the data")
     sentence = _joined(words)
@@ -118,6 +117,25 @@ def clip(text: str, most: int = MAX_TEXT) -> str:
     of changes, made a page of 2.4 MB: red-team review)."""
     text = " ".join(str(text).split())
     return text if len(text) <= most else text[:most - 1] + "…"
+
+
+def _schema_words(changes) -> list[str]:
+    """Schema changes counted by what they did: "8 columns added", "1 column renamed (breaking)"."""
+    kinds = {"added": 0, "renamed": 0, "removed": 0, "other": 0}
+    breaking = {"other": 0}
+    for c in changes:
+        if c.kind != "schema":
+            continue
+        kind = c.action or "other"
+        kinds[kind] += 1
+        if kind == "other" and c.breaking:
+            breaking["other"] += 1
+    words = [f"{_plural(n, 'column')} {k}" + (" (breaking)" if k in ("renamed", "removed") else "")
+             for k, n in kinds.items() if n and k != "other"]
+    if kinds["other"]:
+        words.append(f"{_plural(kinds['other'], 'other change')} to the columns"
+                     + (f" ({breaking['other']:,} breaking)" if breaking["other"] else ""))
+    return words
 
 
 def _joined(words: list[str]) -> str:
