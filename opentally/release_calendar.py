@@ -157,7 +157,7 @@ def read_calendar(site_src: Path, released: dict[str, tuple[str, ...]],
     except yaml.YAMLError as exc:
         return empty, [_yaml_error(exc, shown)]
     reader = _Reader(shown, released, complete)
-    return Calendar(tuple(reader.read(root)), shown), reader.issues
+    return Calendar(tuple(reader.read(root)), shown), reader.issues + reader.warnings
 
 
 def _yaml_error(exc: yaml.YAMLError, shown: str) -> Issue:
@@ -258,6 +258,7 @@ class _Reader:
         self.released = released
         self.complete = complete
         self.issues: list[Issue] = []
+        self.warnings: list[Issue] = []
         self.ids: dict[str, int] = {}  # id -> line of its first use
         self.key_lines: dict[int, int] = {}  # id() of a value node -> the line of its key
 
@@ -270,6 +271,10 @@ class _Reader:
 
     def fail(self, code: str, line: int, field: str | None, message: str, hint: str) -> None:
         self.issues.append(error(code, self.shown, message, hint, line, field))
+
+    def warn(self, code: str, line: int, field: str | None, message: str, hint: str) -> None:
+        """A warning: the entry is kept (``fail`` leaves it out)."""
+        self.warnings.append(warning(code, self.shown, message, hint, line, field))
 
     def read(self, root: yaml.Node | None) -> list[Announcement]:
         if root is None:
@@ -433,8 +438,10 @@ class _Reader:
                       "remove version:, or set status: published once the release is out")
         elif version and status == "published" and self.complete and package in self.released \
                 and version not in self.released[package]:
+            # A warning: a copy of the repository with a shorter history (a new repository made from
+            # this one) has not released it, and still builds; the entry links to the dataset's page.
             versions = self.released[package]
-            self.fail("calendar-version", _line(nodes["version"]), "version",
+            self.warn("calendar-version", _line(nodes["version"]), "version",
                       f'{where}: version "{_short(version)}" is not a version package "{package}" has released; '
                       + (f"its released versions are {', '.join(versions[-10:])}" if versions
                          else "it has released no version yet"),

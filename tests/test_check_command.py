@@ -27,6 +27,12 @@ def repo(tmp_path, monkeypatch) -> Path:
     shutil.copytree(NEXUS, repo / "datapackages" / "operation-nexus")
     shutil.copytree(ROOT / "site_src", repo / "site_src")
     git(repo.parent, "init", "-q", "-b", "main", str(repo))
+    # Its first release, 1.0.0, as in the project's history (the release calendar names it), then the base.
+    current = json.loads((package(repo) / "datapackage.json").read_text(encoding="utf-8"))["version"]
+    set_version(repo, "1.0.0")
+    git(repo, "-c", "user.name=t", "-c", "user.email=t@example.org", "add", "-A")
+    git(repo, "-c", "user.name=t", "-c", "user.email=t@example.org", "commit", "-q", "-m", "first release")
+    set_version(repo, current)
     git(repo, "-c", "user.name=t", "-c", "user.email=t@example.org", "add", "-A")
     git(repo, "-c", "user.name=t", "-c", "user.email=t@example.org", "commit", "-q", "-m", "base")
     git(repo, "checkout", "-q", "-b", "change")

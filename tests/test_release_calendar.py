@@ -197,10 +197,6 @@ BAD = [
      "provisional, confirmed, cancelled, published"),
     ("published without version", "releases:\n" + entry(status="status: published  # <-"), "calendar-version",
      "version", "no version is given"),
-    ("version not released", "releases:\n" + entry(status="status: published") + "    version: 9.9.9  # <-\n",
-     "calendar-version", "version", "its released versions are 1.0.0, 1.1.0"),
-    ("package never released", "releases:\n" + entry(package="package: stop-and-search", status="status: published")
-     + "    version: 1.0.0  # <-\n", "calendar-version", "version", "released no version yet"),
     ("version while confirmed", "releases:\n" + entry() + "    version: 1.1.0  # <-\n", "calendar-version", "version",
      "only a published release has a version"),
     ("cancelled without reason", "releases:\n" + entry(status="status: cancelled  # <-"), "calendar-reason", "reason",
@@ -304,6 +300,24 @@ def test_each_rule_gives_its_issue_at_its_line(tmp_path, case, text, code, field
     assert issue.hint
     # An entry with an error is left out (the first of two with the same id is good).
     assert [a.line for a in calendar.announcements] == ([2] if case == "id used twice" else [])
+
+
+UNRELEASED = [
+    ("version not released", "releases:\n" + entry(status="status: published") + "    version: 9.9.9  # <-\n",
+     "its released versions are 1.0.0, 1.1.0"),
+    ("package never released", "releases:\n" + entry(package="package: stop-and-search", status="status: published")
+     + "    version: 1.0.0  # <-\n", "released no version yet"),
+]
+
+
+@pytest.mark.parametrize("case,text,words", UNRELEASED, ids=[case[0] for case in UNRELEASED])
+def test_a_published_version_the_history_lacks_is_a_warning_and_the_entry_stays(tmp_path, case, text, words):
+    """A new repository made from a copy of this one has a shorter history: its calendar still builds."""
+    calendar, issues = read(tmp_path, text)
+    assert [(i.code, i.row, i.field, i.severity) for i in issues] == [
+        ("calendar-version", marked_line(text), "version", Severity.WARNING)]
+    assert words in issues[0].message and issues[0].hint
+    assert len(calendar.announcements) == 1
 
 
 def test_a_bad_entry_leaves_the_good_ones_in(tmp_path):
