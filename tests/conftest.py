@@ -231,3 +231,27 @@ def configured_server(configured_site):
     """``configured_site`` served over HTTP on 127.0.0.1; yields (base URL, served folder)."""
     with serving(configured_site) as base:
         yield base, configured_site
+
+
+def shipped_releases(package: str = "operation-nexus") -> list[str]:
+    """The versions the project's own history released of a shipped package, oldest first, read with git
+    alone (an oracle independent of opentally.history): each first-parent commit that gives its
+    descriptor a version not given before. A shallow clone (CI may make one) holds fewer; outside git, none."""
+    import json
+    import subprocess
+
+    path = f"datapackages/{package}/datapackage.json"
+    log = subprocess.run(["git", "log", "--first-parent", "--reverse", "--format=%H", "--", path], cwd=ROOT,
+                         capture_output=True, text=True)
+    if log.returncode != 0:
+        return []
+    versions: list[str] = []
+    for commit in log.stdout.split():
+        shown = subprocess.run(["git", "show", f"{commit}:{path}"], cwd=ROOT, capture_output=True, text=True)
+        try:
+            version = json.loads(shown.stdout).get("version") if shown.returncode == 0 else None
+        except ValueError:
+            continue
+        if isinstance(version, str) and version and version not in versions:
+            versions.append(version)
+    return versions

@@ -6,14 +6,14 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import ROOT, site_pages
+from conftest import ROOT, shipped_releases, site_pages
 from page_audit import audit_page, keyboard_problems, narrow_screen_problems, open_page
 
 SCREENSHOTS = ROOT / "tests" / "screenshots"
 PAGE_TYPES = {"home": "index.html", "commentary": "commentary/operation-nexus.html",
               "dataset": "data/operation-nexus.html", "catalog": "data/index.html",
               "source": "data/operation-nexus/sources/mps-letter-2013-07-24.html",
-              "version": "data/operation-nexus/1.0.0/index.html", "whats-new": "whats-new.html",
+              "whats-new": "whats-new.html",
               "calendar": "release-calendar.html"}
 
 
@@ -26,6 +26,8 @@ def _shipped_pages() -> list[str]:
     """The pages of the shipped site, known before it is built: site_src pages and the generated ones."""
     pages = {p.relative_to(ROOT / "site_src").with_suffix(".html").as_posix() for p in (ROOT / "site_src").rglob("*.md")}
     pages |= {"404.html", *PAGE_TYPES.values()}
+    # A page per release of the package in the project's history (data/NAME/VERSION/index.html).
+    pages |= {f"data/operation-nexus/{version}/index.html" for version in shipped_releases()}
     return sorted(pages)
 
 

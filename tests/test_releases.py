@@ -172,7 +172,7 @@ def test_old_files_are_byte_identical_to_what_was_published(repo):
 def test_version_page_lists_sizes_and_checksums_of_its_files(repo):
     site = repo["last"]
     doc = page(site, f"data/{PACKAGE}/1.0.1/index.html")
-    rows = doc.select("table.ot-version-files tbody tr")
+    rows = doc.select("ul.ot-version-files > li")
     assert len(rows) == 3
     for row in rows:
         link = row.select_one("a")

@@ -284,7 +284,7 @@ def test_broken_descriptor_json(nexus_copy):
     path.write_text(path.read_text(encoding="utf-8").replace('"version": "1.1.0",', '"version": "1.1.0"'),
                     encoding="utf-8")
     result = assert_fails_with()
-    version_line = path.read_text(encoding="utf-8").splitlines().index('  "version": "1.0.0"') + 1
+    version_line = path.read_text(encoding="utf-8").splitlines().index('  "version": "1.1.0"') + 1
     # JSON parsers notice a missing comma where the next value begins: the line after.
     assert (f"{DESCRIPTOR}:{version_line + 1}: error: the file is not valid JSON: Expecting ',' delimiter "
             f"(line {version_line + 1}, column 3) [descriptor-json]") in result.output.splitlines()
