@@ -46,10 +46,6 @@ class Release:
     def date(self) -> str:
         return self.time[:10]
 
-    @property
-    def corrections(self) -> list[check.ValueChange]:
-        """Figures whose value this release changed (``check.value_changes``)."""
-        return check.value_changes(self.package, self.diff.resources) if self.diff else []
 
 
 @dataclass(frozen=True)
@@ -167,10 +163,9 @@ def _readable_time(text: str) -> bool:
 
 def _descriptor(path: Path) -> dict:
     try:
-        value = strict_json.parse(path.read_bytes(), soft=[])
-    except (OSError, ValueError, strict_json.JsonProblem):
+        return _parsed(path.read_bytes())
+    except (OSError, ValueError):
         return {}
-    return value if isinstance(value, dict) else {}
 
 
 def _parsed(data: bytes | None) -> dict:

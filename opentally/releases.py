@@ -190,7 +190,7 @@ def news(plan: SitePlan) -> list[News]:
     items = []
     for package in plan.packages:
         for version in package.versions:
-            fixes = tuple((c.label or c.ref.split("/", 2)[2], value_text(c.old), value_text(c.new))
+            fixes = tuple((clip(c.label or c.ref.split("/", 2)[2]), clip(value_text(c.old)), clip(value_text(c.new)))
                           for c in (check.value_changes(package.name, version.diff.resources) if version.diff else ()))
             items.append(News(package, version, summary(version), fixes))
     # By the instant of each release (commits carry their authors' own offsets), then package and version.
