@@ -229,7 +229,7 @@ def _calendar(root: Path, today: date) -> list[Issue]:
     from . import history, release_calendar
 
     names = [path.name for path in load.find_packages(root / PACKAGES)]
-    found = history.read_history(root, names)
+    found = history.read_history(root, names, versions_only=True)
     calendar, issues = release_calendar.read_calendar(root / COMMENTARY, found.versions(), found.complete)
     return issues + release_calendar.overdue_issues(calendar, today)
 

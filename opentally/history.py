@@ -69,13 +69,15 @@ class History:
         return {name: tuple(r.version for r in found) for name, found in self.releases.items()}
 
 
-def read_history(root: Path, packages: list[str], publishing: bool = False, store: Path | None = None) -> History:
+def read_history(root: Path, packages: list[str], publishing: bool = False, store: Path | None = None,
+                 versions_only: bool = False) -> History:
     """The releases of each package (folder names under ``datapackages/``) on the branch at ``HEAD``.
 
     With ``publishing``, a history that cannot be complete is an error; otherwise a warning. With a
     ``store`` folder, a release's files of ``IN_MEMORY`` bytes or more are written there (one file per git
     object) and held as their path, so that memory does not grow with the size of every release (red-team
-    review: six releases of 300 MB each took 2 GB)."""
+    review: six releases of 300 MB each took 2 GB). With ``versions_only`` (what ``check`` needs for the
+    release calendar), each release is its version, commit, date and note, without its files or diff."""
     report = error if publishing else warning
     where = "datapackages"
     none: dict[str, tuple[Release, ...]] = {name: () for name in packages}
@@ -107,10 +109,10 @@ def read_history(root: Path, packages: list[str], publishing: bool = False, stor
         with git.Objects(root) as objects:
             notes = {name: conventions.changes_notes(_descriptor(root / PACKAGES / name / DESCRIPTOR)) for name in packages}
             for name in packages:
-                found, more = _releases(objects, name, touched.get(name, []), notes[name], store)
+                found, more = _releases(objects, name, touched.get(name, []), notes[name], store, versions_only)
                 releases[name] = found
                 issues += more
-                if (drift := _drift(root, objects, name, found)) is not None:
+                if not versions_only and (drift := _drift(root, objects, name, found)) is not None:
                     drifted[name] = drift.version
                     issues.append(warning("unreleased-change", f"{PACKAGES}/{name}/{DESCRIPTOR}",
                                           f"the data differs from version {drift.version} as it was released (commit "
@@ -240,7 +242,7 @@ def _plain(text: str) -> str:
 
 
 def _releases(objects: git.Objects, name: str, touched: list[tuple[str, str]], notes: dict[str, str],
-              store: Path | None = None) -> tuple[tuple[Release, ...], list[Issue]]:
+              store: Path | None = None, versions_only: bool = False) -> tuple[tuple[Release, ...], list[Issue]]:
     where = f"{PACKAGES}/{name}/{DESCRIPTOR}"
     releases: list[Release] = []
     issues: list[Issue] = []
@@ -278,7 +280,7 @@ def _releases(objects: git.Objects, name: str, touched: list[tuple[str, str]], n
                                   field="/version"))
             continue
         files = []
-        for path, oid in objects.files(commit, f"{PACKAGES}/{name}").items():
+        for path, oid in () if versions_only else objects.files(commit, f"{PACKAGES}/{name}").items():
             if names.path_problem(path) is not None or any(part.startswith(".") for part in path.split("/")):
                 continue  # a name the site cannot publish, or a hidden file: not part of a release
             if oid not in blobs:
@@ -287,7 +289,7 @@ def _releases(objects: git.Objects, name: str, touched: list[tuple[str, str]], n
         note = _plain(notes.get(version) or conventions.changes_notes(descriptor).get(version) or _message(objects, commit))
         previous = releases[-1] if releases else None
         diff = None
-        if previous is not None:
+        if previous is not None and not versions_only:
             diff = check.diff_package(name, check.CommitTree(objects, previous.commit), check.CommitTree(objects, commit),
                                       previous.descriptor, descriptor)
         releases.append(Release(name, version, commit, time, note, descriptor, tuple(files),
