@@ -55,6 +55,8 @@ class History:
     head_time: str = ""  # the date and time of the commit the site is built from ("" outside git)
     # package -> the version its descriptor gives, whose released data differs from the data it has now
     drifted: dict[str, str] = field(default_factory=dict)
+    # package -> the latest release, when the descriptor gives an earlier release's version (set back)
+    behind: dict[str, str] = field(default_factory=dict)
 
     @property
     def complete(self) -> bool:
@@ -105,6 +107,7 @@ def read_history(root: Path, packages: list[str], publishing: bool = False, stor
         return History(none, tuple(issues), head_time)
     releases: dict[str, tuple[Release, ...]] = {}
     drifted: dict[str, str] = {}
+    behind: dict[str, str] = {}
     try:
         with git.Objects(root) as objects:
             notes = {name: conventions.changes_notes(_descriptor(root / PACKAGES / name / DESCRIPTOR)) for name in packages}
@@ -112,6 +115,13 @@ def read_history(root: Path, packages: list[str], publishing: bool = False, stor
                 found, more = _releases(objects, name, touched.get(name, []), notes[name], store, versions_only)
                 releases[name] = found
                 issues += more
+                current = _version_now(root, name)
+                if found and current != found[-1].version and any(r.version == current for r in found):
+                    behind[name] = found[-1].version
+                    issues.append(warning("version-set-back", f"{PACKAGES}/{name}/{DESCRIPTOR}",
+                                          f"the version is {current}, an earlier release than the latest, "
+                                          f"{found[-1].version}: the dataset's page says it shows an earlier version",
+                                          "give the data a new version number, higher than every release", field="version"))
                 if not versions_only and (drift := _drift(root, objects, name, found)) is not None:
                     drifted[name] = drift.version
                     issues.append(warning("unreleased-change", f"{PACKAGES}/{name}/{DESCRIPTOR}",
@@ -125,7 +135,7 @@ def read_history(root: Path, packages: list[str], publishing: bool = False, stor
                              "build from a complete clone of the repository: a partial clone (--filter) whose remote "
                              "cannot be reached lacks the files of earlier versions; and check that git is installed"))
         return History(none, tuple(issues), head_time)
-    return History(releases, tuple(issues), head_time, drifted)
+    return History(releases, tuple(issues), head_time, drifted, behind)
 
 
 def _descriptor_commits(root: Path, packages: set[str]) -> dict[str, list[tuple[str, str]]] | None:
@@ -180,11 +190,16 @@ def _parsed(data: bytes | None) -> dict:
     return value if isinstance(value, dict) else {}
 
 
+def _version_now(root: Path, name: str) -> str:
+    version = _descriptor(root / PACKAGES / name / DESCRIPTOR).get("version")
+    return version.strip() if isinstance(version, str) else ""
+
+
 def _drift(root: Path, objects: git.Objects, name: str, releases: tuple[Release, ...]) -> Release | None:
     """The release of the version the package's descriptor gives now, when the data now differs from it (a
     change merged without a new version, or a version set back to an older number); else None."""
     descriptor = _descriptor(root / PACKAGES / name / DESCRIPTOR)
-    version = descriptor.get("version").strip() if isinstance(descriptor.get("version"), str) else ""
+    version = _version_now(root, name)
     release = next((r for r in releases if r.version == version), None)
     if release is None:
         return None
@@ -197,6 +212,7 @@ def _drift(root: Path, objects: git.Objects, name: str, releases: tuple[Release,
     return release if diff.data_changed else None
 
 
+KEPT_ROWS = 50  # added and removed rows a release's diff keeps (the pages list 50: ``releases.MAX_LISTED``)
 IN_MEMORY = 1_000_000  # bytes: a release's file this large or larger is kept on disk (``read_history``)
 
 
@@ -292,6 +308,7 @@ def _releases(objects: git.Objects, name: str, touched: list[tuple[str, str]], n
         if previous is not None and not versions_only:
             diff = check.diff_package(name, check.CommitTree(objects, previous.commit), check.CommitTree(objects, commit),
                                       previous.descriptor, descriptor)
+            diff = check.PackageDiff(tuple(r.kept(KEPT_ROWS) for r in diff.resources), diff.changes)
         releases.append(Release(name, version, commit, time, note, descriptor, tuple(files),
                                 previous.version if previous else "", diff))
     return tuple(releases), issues

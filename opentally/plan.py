@@ -262,8 +262,10 @@ class VersionPlan:
             return ("first release",)
         kinds = []
         resources = self.diff.resources
-        if any(r.changed for r in resources):
+        if any(r.changed and r.matched_on.startswith("primary key") for r in resources):
             kinds.append("correction")
+        elif any(r.changed for r in resources):
+            kinds.append("values changed")  # rows matched by position: which row is which is not known
         if any(r.added for r in resources) or any(r.status == "added" for r in resources):
             kinds.append("new data")
         if any(r.removed for r in resources) or any(r.status == "removed" for r in resources):
@@ -297,6 +299,7 @@ class PackagePlan:
     # Corrections of figures, by "resource/id": every release that changed the figure's value, oldest first.
     corrections: dict[str, tuple[Correction, ...]] = field(default_factory=dict, repr=False)
     drifted: bool = False  # its data differs from the release of the version it gives (``history``)
+    behind: str = ""  # the latest release, when the version it gives is an earlier release's (set back)
 
     @property
     def version(self) -> str:
@@ -368,7 +371,8 @@ def plan_site(packages: list[LoadedPackage], site_src: Path, report: Report | No
     from git, each package has its versions and the corrections of its figures."""
     planned = tuple(_plan_package(p, report.read_of(display_path(p.directory)) if report else None,
                                   releases.of(p.directory.name) if releases else (),
-                                  bool(releases and p.directory.name in releases.drifted))
+                                  bool(releases and p.directory.name in releases.drifted),
+                                  releases.behind.get(p.directory.name, "") if releases else "")
                     for p in sorted(packages, key=lambda p: p.name))
     scan = scan_site_src(site_src)
     pages, issues = read_commentary(site_src, scan.pages)
@@ -403,7 +407,7 @@ def build_date(packages: tuple[PackagePlan, ...]) -> date:
 # --- one package ---------------------------------------------------------------------------------
 
 def _plan_package(loaded: LoadedPackage, read: PackageRead | None = None,
-                  releases: tuple[history.Release, ...] = (), drifted: bool = False) -> PackagePlan:
+                  releases: tuple[history.Release, ...] = (), drifted: bool = False, behind: str = "") -> PackagePlan:
     descriptor = loaded.descriptor or {}
     package = Package(_without_views(descriptor), basepath=str(loaded.directory))
     name = package.name or loaded.directory.name
@@ -434,6 +438,7 @@ def _plan_package(loaded: LoadedPackage, read: PackageRead | None = None,
         versions=(versions := _versions(name, releases)),
         corrections=_corrections(versions, str(descriptor.get("version") or "").strip()),
         drifted=drifted,
+        behind=behind,
     )
 
 

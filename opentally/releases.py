@@ -74,29 +74,32 @@ def summary(version: VersionPlan) -> Summary:
             continue
         cells = [CellShown(clip(row.ident or row.key), clip(cell.field), clip(cell.old), clip(cell.new))
                  for row in r.changed for cell in row.cells]
+        n_added, n_removed = len(r.added) + r.more_added, len(r.removed) + r.more_removed
         parts = []
         if cells:
             parts.append(f"{_plural(len(cells), 'value')} changed in {_plural(len(r.changed), 'row')}")
-        if r.added:
-            parts.append(f"{_plural(len(r.added), 'row')} added")
-        if r.removed:
-            parts.append(f"{_plural(len(r.removed), 'row')} removed")
+        if n_added:
+            parts.append(f"{_plural(n_added, 'row')} added")
+        if n_removed:
+            parts.append(f"{_plural(n_removed, 'row')} removed")
         if r.status == "added":
             parts.insert(0, "new table")
         elif r.status == "removed":
             parts.insert(0, "table removed")
-        changed, added, removed = changed + len(cells), added + len(r.added), removed + len(r.removed)
+        elif r.matched_on.startswith("file") and not parts:
+            parts.append("the file changed")
+        changed, added, removed = changed + len(cells), added + n_added, removed + n_removed
         tables.append(TableChanges(
             titles.get(r.name, r.name), ", ".join(parts) or "its columns changed",
             tuple(cells[:MAX_LISTED]), max(0, len(cells) - MAX_LISTED),
-            tuple(clip(k) for k, _, _ in r.added[:MAX_LISTED]), max(0, len(r.added) - MAX_LISTED),
-            tuple(clip(k) for k, _, _ in r.removed[:MAX_LISTED]), max(0, len(r.removed) - MAX_LISTED)))
+            tuple(clip(k) for k, _, _ in r.added[:MAX_LISTED]), max(0, n_added - MAX_LISTED),
+            tuple(clip(k) for k, _, _ in r.removed[:MAX_LISTED]), max(0, n_removed - MAX_LISTED)))
     schema = tuple((clip(f"{titles.get(c.where, c.where)}: {c.description}"), c.breaking)
                    for c in diff.changes if c.kind == "schema")
     metadata = tuple(clip(c.description) for c in diff.changes if c.kind != "schema" and not c.description.startswith("version:"))
     words = []
     if changed:
-        words.append(f"{_plural(changed, 'value')} corrected")
+        words.append(f"{_plural(changed, 'value')} changed")
     if added:
         words.append(f"{_plural(added, 'row')} added")
     if removed:

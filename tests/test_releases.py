@@ -462,8 +462,9 @@ def test_data_changed_without_a_new_version_is_said_and_the_release_is_kept(tmp_
 def test_a_version_set_back_shows_no_later_correction(tmp_path):
     project = make_small_repo(tmp_path, [("1.0.0", "37"), ("1.0.1", "38"), ("1.0.0", "37")])
     result = build(project, tmp_path / "site")
-    assert "version-reused" in result.stdout
+    assert "version-reused" in result.stdout and "version-set-back" in result.stdout
     doc = page(tmp_path / "site", f"data/{PACKAGE}.html")
+    assert "This page shows version 1.0.0, an earlier release than the latest, 1.0.1." in text(doc.select_one("#versions").parent)
     assert doc.select_one(f"#{PACKAGE}-removed .ot-fig__correction") is None  # 37 is shown: nothing corrected it
     assert "(current)" in text(doc.select_one("#_version-1\\.0\\.0"))
     assert "(current)" not in text(doc.select_one("#_version-1\\.0\\.1"))
@@ -506,3 +507,39 @@ def test_hostile_history_does_not_break_the_build(tmp_path):
     assert "release-unreadable" in result.stdout and "version-unpublishable" in result.stdout
     versions = sorted(p.name for p in (tmp_path / "site" / "data" / PACKAGE).iterdir() if p.is_dir())
     assert versions == ["1.0.0", "1.0.2", "1.1.0"]
+
+
+def test_a_table_too_large_to_compare_row_by_row_is_said_to_have_changed():
+    """Above check.MAX_COMPARED_BYTES a table is compared as a file (red-team review: a 15 MB table's rows as
+    dicts took 1.1 GB, for every release)."""
+    from opentally import check, releases
+    from opentally.plan import VersionPlan
+
+    class Tree:
+        def __init__(self, files):
+            self.files = files
+
+        def read(self, path):
+            return self.files.get(path)
+
+    rows = check.MAX_COMPARED_BYTES // 20
+    old = b"id,value\n" + b"".join(b"r%09d,1\n" % n for n in range(rows))
+    new = old.replace(b"r000000007,1", b"r000000007,2")
+    descriptor = descriptor_of_big_table()
+    diff = check.diff_package(PACKAGE, Tree({f"datapackages/{PACKAGE}/data/big.csv": old}),
+                              Tree({f"datapackages/{PACKAGE}/data/big.csv": new}), descriptor, descriptor)
+    (table,) = diff.resources
+    assert table.status == "changed" and table.matched_on == "file (too large to compare row by row)"
+    assert diff.data_changed and table.changed == ()
+    version = VersionPlan("1.0.1", "2026-01-01T00:00:00+00:00", "0" * 40, "", "Big", f"data/{PACKAGE}/1.0.1/index.md",
+                          descriptor, (), (), "1.0.0", diff)
+    assert releases.summary(version).tables[0].counts == "the file changed"
+    small = check.diff_package(PACKAGE, Tree({f"datapackages/{PACKAGE}/data/big.csv": old[:200]}),
+                               Tree({f"datapackages/{PACKAGE}/data/big.csv": new[:200]}), descriptor, descriptor)
+    assert [c.new for row in small.resources[0].changed for c in row.cells] == ["2"]
+
+
+def descriptor_of_big_table() -> dict:
+    return {"name": PACKAGE, "resources": [{"name": "big", "path": "data/big.csv", "schema": {
+        "fields": [{"name": "id", "type": "string"}, {"name": "value", "type": "integer"}], "primaryKey": ["id"]}}]}
+
