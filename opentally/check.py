@@ -249,7 +249,7 @@ def _calendar(root: Path, today: date) -> list[Issue]:
 
 def _check_package(root: Path, base: CommitTree, name: str) -> PackageChange:
     folder = root / PACKAGES / name
-    old_descriptor = _json(base.read(f"{PACKAGES}/{name}/datapackage.json"))
+    old_descriptor = json_object(base.read(f"{PACKAGES}/{name}/datapackage.json"))
     if not (folder / load.DESCRIPTOR).exists():
         return PackageChange(name, "removed", _version(old_descriptor), "", None, (), (), ())
     loaded = load.load_package(folder)
@@ -294,7 +294,7 @@ def diff_package(name: str, old: WorkTree | CommitTree, new: WorkTree | CommitTr
     return PackageDiff(resources, changes)
 
 
-def _json(data: bytes | None) -> dict | None:
+def json_object(data: bytes | None) -> dict | None:
     """A descriptor or schema read from git or disk as strictly as `validate` reads it (``strict_json``).
 
     One the validation refuses (a duplicate key, NaN, too deep, too large, not JSON) is compared as
@@ -328,7 +328,7 @@ def _resource_names(old: dict, new: dict) -> list[str]:
 def _schema(tree: WorkTree | CommitTree, package: str, resource: dict) -> dict:
     schema = resource.get("schema")
     if isinstance(schema, str):
-        schema = _json(tree.read(f"{PACKAGES}/{package}/{schema}")) or {}
+        schema = json_object(tree.read(f"{PACKAGES}/{package}/{schema}")) or {}
     return schema if isinstance(schema, dict) else {}
 
 

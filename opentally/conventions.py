@@ -492,6 +492,12 @@ VERSION_RULE = ('numbers separated by dots, with an optional label after "-" or 
                 '"2.0.0-rc.1"; the label may not end like a file name (".html")')
 
 
+def version_of(descriptor: dict) -> str:
+    """The version a descriptor gives, as releases and pages read it ("" when it gives none)."""
+    version = descriptor.get("version")
+    return version.strip() if isinstance(version, str) else ""
+
+
 def version_problem(version: str) -> str | None:
     """Why ``version`` cannot be published as a release of its own (a folder of the site), or None."""
     if len(version) > 64 or not VERSION_PATTERN.fullmatch(version):

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from . import check, conventions, git, names, strict_json
+from . import check, conventions, git, names
 from .issues import Issue, error, warning
 
 PACKAGES = check.PACKAGES
@@ -110,19 +110,20 @@ def read_history(root: Path, packages: list[str], publishing: bool = False, stor
     behind: dict[str, str] = {}
     try:
         with git.Objects(root) as objects:
-            notes = {name: conventions.changes_notes(_descriptor(root / PACKAGES / name / DESCRIPTOR)) for name in packages}
             for name in packages:
-                found, more = _releases(objects, name, touched.get(name, []), notes[name], store, versions_only)
+                now = _descriptor(root / PACKAGES / name / DESCRIPTOR)  # the package's descriptor as it is now
+                found, more = _releases(objects, name, touched.get(name, []), conventions.changes_notes(now), store,
+                                        versions_only)
                 releases[name] = found
                 issues += more
-                current = _version_now(root, name)
+                current = conventions.version_of(now)
                 if found and current != found[-1].version and any(r.version == current for r in found):
                     behind[name] = found[-1].version
                     issues.append(warning("version-set-back", f"{PACKAGES}/{name}/{DESCRIPTOR}",
                                           f"the version is {current}, an earlier release than the latest, "
                                           f"{found[-1].version}: the dataset's page says it shows an earlier version",
                                           "give the data a new version number, higher than every release", field="version"))
-                if not versions_only and (drift := _drift(root, objects, name, found)) is not None:
+                if not versions_only and (drift := _drift(root, objects, name, found, now)) is not None:
                     drifted[name] = drift.version
                     issues.append(warning("unreleased-change", f"{PACKAGES}/{name}/{DESCRIPTOR}",
                                           f"the data differs from version {drift.version} as it was released (commit "
@@ -174,32 +175,18 @@ def _readable_time(text: str) -> bool:
 
 
 def _descriptor(path: Path) -> dict:
+    """A descriptor read as ``check`` reads one (``check.json_object``); {} when it cannot be."""
     try:
-        return _parsed(path.read_bytes())
+        return check.json_object(path.read_bytes()) or {}
     except (OSError, ValueError):
         return {}
 
 
-def _parsed(data: bytes | None) -> dict:
-    if data is None:
-        return {}
-    try:
-        value = strict_json.parse(data, soft=[])
-    except (ValueError, strict_json.JsonProblem):
-        return {}
-    return value if isinstance(value, dict) else {}
-
-
-def _version_now(root: Path, name: str) -> str:
-    version = _descriptor(root / PACKAGES / name / DESCRIPTOR).get("version")
-    return version.strip() if isinstance(version, str) else ""
-
-
-def _drift(root: Path, objects: git.Objects, name: str, releases: tuple[Release, ...]) -> Release | None:
-    """The release of the version the package's descriptor gives now, when the data now differs from it (a
-    change merged without a new version, or a version set back to an older number); else None."""
-    descriptor = _descriptor(root / PACKAGES / name / DESCRIPTOR)
-    version = _version_now(root, name)
+def _drift(root: Path, objects: git.Objects, name: str, releases: tuple[Release, ...],
+           descriptor: dict) -> Release | None:
+    """The release of the version the package's ``descriptor`` gives now, when the data now differs from it
+    (a change merged without a new version, or a version set back to an older number); else None."""
+    version = conventions.version_of(descriptor)
     release = next((r for r in releases if r.version == version), None)
     if release is None:
         return None
@@ -270,9 +257,8 @@ def _releases(objects: git.Objects, name: str, touched: list[tuple[str, str]], n
         if data is None:  # the package was removed: a version given when it comes back is a release again
             current = ""
             continue
-        descriptor = _parsed(data)
-        version = descriptor.get("version")
-        version = version.strip() if isinstance(version, str) else ""
+        descriptor = check.json_object(data) or {}
+        version = conventions.version_of(descriptor)
         if not version or version == current:
             current = version or current
             continue

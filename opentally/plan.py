@@ -242,7 +242,7 @@ class VersionPlan:
     page: str  # data/NAME/VERSION/index.md; its files are in the same folder
     descriptor: dict = field(repr=False)
     files: tuple[Download, ...] = field(repr=False)  # the descriptor, data, schema and dialect files
-    entries: tuple[tuple[str, bytes], ...] = field(repr=False)  # every file of the release (for its zip)
+    entries: tuple[tuple[str, bytes | Path], ...] = field(repr=False)  # every file of the release (for its zip)
     previous: str = ""
     diff: check.PackageDiff | None = field(default=None, repr=False)
     superseded_by: str = ""  # the version after it ("" for the newest release)
@@ -304,8 +304,7 @@ class PackagePlan:
     @property
     def version(self) -> str:
         """The version the descriptor gives now ("" when it gives none)."""
-        value = self.descriptor.get("version")
-        return value.strip() if isinstance(value, str) else ""
+        return conventions.version_of(self.descriptor)
 
     @property
     def released(self) -> bool:
@@ -436,7 +435,7 @@ def _plan_package(loaded: LoadedPackage, read: PackageRead | None = None,
         modified=modified,
         period=period,
         versions=(versions := _versions(name, releases)),
-        corrections=_corrections(versions, str(descriptor.get("version") or "").strip()),
+        corrections=_corrections(versions, conventions.version_of(descriptor)),
         drifted=drifted,
         behind=behind,
     )
@@ -736,11 +735,17 @@ def _package_downloads(name: str, directory: Path, descriptor: dict, resources) 
     return tuple(files)
 
 
+def zip_about(title: str, descriptor: dict, cited: citation.Citation, period: tuple[date, date] | None) -> ZipAbout:
+    """What a package's zip says in its README: the current version's (``package_zip``) or a release's
+    (``releases.version_zip``)."""
+    text = descriptor.get("description") or descriptor.get("readme") or ""
+    return ZipAbout(title, str(text), cited, period)
+
+
 def package_zip(package: PackagePlan, cited: citation.Citation) -> Download:
     """The package's zip, whose README gives ``cited`` (with the page's absolute address when the
     site's is known)."""
-    text = package.descriptor.get("description") or package.descriptor.get("readme") or ""
-    about = ZipAbout(package.title, str(text), cited, package.period)
+    about = zip_about(package.title, package.descriptor, cited, package.period)
     return Download(f"{package.name}.zip", f"downloads/{package.name}.zip", "application/zip",
                     _zip(package.name, package.directory, package.descriptor, about))
 

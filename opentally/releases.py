@@ -14,7 +14,7 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
 from . import check, citation, feed
-from .plan import Download, PackagePlan, SitePlan, VersionPlan, ZipAbout, zip_of
+from .plan import Download, PackagePlan, SitePlan, VersionPlan, zip_about, zip_of
 
 WHATS_NEW = "whats-new.md"
 FEED = "feed.xml"
@@ -75,13 +75,7 @@ def summary(version: VersionPlan) -> Summary:
         cells = [CellShown(clip(row.ident or row.key), clip(cell.field), clip(cell.old), clip(cell.new))
                  for row in r.changed for cell in row.cells]
         n_added, n_removed = len(r.added) + r.more_added, len(r.removed) + r.more_removed
-        parts = []
-        if cells:
-            parts.append(f"{_plural(len(cells), 'value')} changed in {_plural(len(r.changed), 'row')}")
-        if n_added:
-            parts.append(f"{_plural(n_added, 'row')} added")
-        if n_removed:
-            parts.append(f"{_plural(n_removed, 'row')} removed")
+        parts = _counted(len(cells), n_added, n_removed, f" in {_plural(len(r.changed), 'row')}")
         if r.status == "added":
             parts.insert(0, "new table")
         elif r.status == "removed":
@@ -97,13 +91,7 @@ def summary(version: VersionPlan) -> Summary:
     schema = tuple((clip(f"{titles.get(c.where, c.where)}: {c.description}"), c.breaking)
                    for c in diff.changes if c.kind == "schema")
     metadata = tuple(clip(c.description) for c in diff.changes if c.kind != "schema" and not c.description.startswith("version:"))
-    words = []
-    if changed:
-        words.append(f"{_plural(changed, 'value')} changed")
-    if added:
-        words.append(f"{_plural(added, 'row')} added")
-    if removed:
-        words.append(f"{_plural(removed, 'row')} removed")
+    words = _counted(changed, added, removed)
     if schema:
         words += _schema_words(diff.changes)
     if not words:
@@ -113,6 +101,16 @@ def summary(version: VersionPlan) -> Summary:
         sentence += f", in {len(tables):,} tables (the first {MAX_TABLES} are listed)"
     return Summary(version.kinds, sentence[0].upper() + sentence[1:] + ".", tuple(tables[:MAX_TABLES]),
                    schema[:MAX_LISTED], metadata[:MAX_LISTED])
+
+
+def _counted(changed: int, added: int, removed: int, where: str = "") -> list[str]:
+    """ "3 values changed[ in 2 rows]", "1 row added", "2 rows removed": those that are not zero."""
+    words = [f"{_plural(changed, 'value')} changed{where}"] if changed else []
+    if added:
+        words.append(f"{_plural(added, 'row')} added")
+    if removed:
+        words.append(f"{_plural(removed, 'row')} removed")
+    return words
 
 
 def clip(text: str, most: int = MAX_TEXT) -> str:
@@ -166,8 +164,7 @@ def value_text(text: str) -> str:
 def version_zip(package: PackagePlan, version: VersionPlan, cited: citation.Citation) -> Download:
     """The zip of a release: every file of the package folder as released, with a README and LICENCE
     as the current version's zip has (``plan.zip_of``)."""
-    text = version.descriptor.get("description") or version.descriptor.get("readme") or ""
-    about = ZipAbout(version.title, str(text), cited, None)
+    about = zip_about(version.title, version.descriptor, cited, None)
     name = f"{package.name}-{version.version}"
     return Download(f"{name}.zip", f"{version.folder}/{name}.zip", "application/zip",
                     zip_of(name, dict(version.entries), version.descriptor, about))

@@ -219,8 +219,8 @@ def _check_metadata(descriptor: dict, where: str) -> list[Issue]:
         issues.append(warning("missing-sources", where, "the package names no sources, so readers cannot check the figures",
                               'add "sources": [{"title": "...", "path": "..."}] naming where the data comes from',
                               field="sources"))
-    version = descriptor.get("version")
-    if isinstance(version, str) and version.strip() and (problem := conventions.version_problem(version.strip())):
+    version = conventions.version_of(descriptor)
+    if version and (problem := conventions.version_problem(version)):
         issues.append(warning("version-unpublishable", where, f"{problem}: this version cannot be published as a "
                               "release of its own, with its page and files", f"write it as {conventions.VERSION_RULE}",
                               field="version"))
